@@ -1,0 +1,8 @@
+using System.CommandLine;
+
+// Benchmarks that print figures; each subcommand is one small type in a folder per feature.
+// Results go into docs/benchmarks.md together with the command that produced them.
+var root = new RootCommand("KCM benchmarks: ./kcm bench <name>")
+{
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,7 @@
+namespace Kcm.Core.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Project_Builds() => Assert.True(true);
+}

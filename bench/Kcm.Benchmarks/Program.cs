@@ -4,5 +4,7 @@ using System.CommandLine;
 // Results go into docs/benchmarks.md together with the command that produced them.
 var root = new RootCommand("KCM benchmarks: ./kcm bench <name>")
 {
+    Kcm.Benchmarks.Judge.JudgeBenchmark.Create(),
+    Kcm.Benchmarks.Onnx.OnnxBenchmark.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -5,5 +5,7 @@ using Kcm.Cli.Commands;
 var root = new RootCommand("KCM Serving: a small and a large model served as one system, routed by a KAN judge.")
 {
     DemoCommand.Create(),
+    EvalCommand.Create(),
+    ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

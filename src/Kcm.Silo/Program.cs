@@ -1,4 +1,5 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using Kcm.Silo.Hosting;
+
+// The silo executable: the embedded Fashion-MNIST pipeline, configured from appsettings.json, environment and command line.
+await using var silo = SiloHost.CreateEmbedded(args);
+await silo.RunAsync();

@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace Kcm.Contracts;
+
+/// <summary>Source-generated snake_case JSON for every wire body; the silo and the client both use it.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(InferRequest))]
+[JsonSerializable(typeof(InferResponse))]
+[JsonSerializable(typeof(ModelInfo))]
+[JsonSerializable(typeof(ThresholdRequest))]
+[JsonSerializable(typeof(ThresholdResponse))]
+[JsonSerializable(typeof(RollbackRequest))]
+[JsonSerializable(typeof(RollbackResponse))]
+[JsonSerializable(typeof(DistillResponse))]
+[JsonSerializable(typeof(KcmProblemDetails))]
+public sealed partial class KcmJsonContext : JsonSerializerContext;

@@ -1,0 +1,9 @@
+namespace Kcm.Contracts;
+
+/// <summary>Body of <c>GET /v1/models/{model}</c>: the model's threshold, versions, routing figures and large model.</summary>
+public sealed record ModelInfo(
+    string Model,
+    double Threshold,
+    SmallModelInfo SmallModel,
+    RoutingInfo Routing,
+    LargeModelInfo LargeModel);

@@ -1,0 +1,4 @@
+namespace Kcm.Contracts;
+
+/// <summary>The small model's current version and every version kept for rollback.</summary>
+public sealed record SmallModelInfo(int CurrentVersion, SmallModelVersionInfo[] Versions);

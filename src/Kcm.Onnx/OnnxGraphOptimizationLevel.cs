@@ -1,0 +1,10 @@
+namespace Kcm.Onnx;
+
+/// <summary>How much ONNX Runtime rewrites the graph when a session loads (GraphOptimizationLevel in the C API).</summary>
+public enum OnnxGraphOptimizationLevel
+{
+    Disabled = 0,
+    Basic = 1,
+    Extended = 2,
+    All = 99,
+}

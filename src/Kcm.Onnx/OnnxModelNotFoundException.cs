@@ -1,0 +1,10 @@
+namespace Kcm.Onnx;
+
+/// <summary>The model file given to <see cref="OnnxSession.Load(string, OnnxSessionOptions?)"/> does not exist.</summary>
+public sealed class OnnxModelNotFoundException : FileNotFoundException
+{
+    public OnnxModelNotFoundException(string path)
+        : base($"ONNX model file not found: {path}", path)
+    {
+    }
+}

@@ -1,0 +1,77 @@
+namespace Kcm.Silo.Embedded;
+
+/// <summary>
+/// Settings of the embedded Fashion-MNIST pipeline (configuration section <c>Kcm:Embedded</c>): where the large model
+/// is, and how the judge and first small model are trained at first start (then cached in the model store).
+/// </summary>
+public sealed class EmbeddedModelOptions
+{
+    public const string SectionName = "Kcm:Embedded";
+
+    /// <summary>The large model (ONNX, input [N,1,28,28] pixels/255, output logits [N,10]); relative paths are under KCM_HOME.</summary>
+    /// <value>Default "models/fashion-cnn.onnx".</value>
+    public string LargeModelPath { get; set; } = "models/fashion-cnn.onnx";
+
+    /// <summary>The large model's input that takes the small model's probabilities, when it has one.</summary>
+    /// <value>Default null (hints skipped).</value>
+    public string? HintInputName { get; set; }
+
+    /// <summary>The ONNX Runtime native library; unset means the binding's own search (KCM_ONNXRUNTIME_PATH, KCM_HOME/.native, ...).</summary>
+    public string? OnnxLibraryPath { get; set; }
+
+    /// <summary>ONNX Runtime intra-op threads per large model session.</summary>
+    /// <value>Default 1; 1 to 64.</value>
+    public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>Labelled training images (the first ones of the training set) the judge and first small model learn from.</summary>
+    /// <value>Default 10,000; 100 to 60,000.</value>
+    public int SeedSamples { get; set; } = 10_000;
+
+    /// <summary>Training epochs of the judge and of the first small model.</summary>
+    /// <value>Default 3; 1 to 100.</value>
+    public int Epochs { get; set; } = 3;
+
+    /// <summary>Test-set images (the first ones) forming the check set of the distillation guard.</summary>
+    /// <value>Default 2,000; 100 to 10,000.</value>
+    public int CheckSamples { get; set; } = 2_000;
+
+    /// <summary>Training threads.</summary>
+    /// <value>Default 2; 1 to 64.</value>
+    public int TrainingThreads { get; set; } = 2;
+
+    /// <summary>Seed of every training run, so a first start is reproducible.</summary>
+    public int Seed { get; set; } = 7;
+
+    /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(LargeModelPath))
+        {
+            problems.Add($"{SectionName}:{nameof(LargeModelPath)} must not be empty.");
+        }
+
+        if (HintInputName is { Length: 0 })
+        {
+            problems.Add($"{SectionName}:{nameof(HintInputName)} must be unset or a name.");
+        }
+
+        Check(IntraOpThreads is >= 1 and <= 64, nameof(IntraOpThreads), "1 to 64", IntraOpThreads);
+        Check(SeedSamples is >= 100 and <= 60_000, nameof(SeedSamples), "100 to 60000", SeedSamples);
+        Check(Epochs is >= 1 and <= 100, nameof(Epochs), "1 to 100", Epochs);
+        Check(CheckSamples is >= 100 and <= 10_000, nameof(CheckSamples), "100 to 10000", CheckSamples);
+        Check(TrainingThreads is >= 1 and <= 64, nameof(TrainingThreads), "1 to 64", TrainingThreads);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid embedded model configuration: " + string.Join(" ", problems));
+        }
+
+        void Check(bool valid, string field, string range, object value)
+        {
+            if (!valid)
+            {
+                problems.Add($"{SectionName}:{field} must be {range} (was {value}).");
+            }
+        }
+    }
+}

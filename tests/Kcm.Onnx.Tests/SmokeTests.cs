@@ -1,7 +1,0 @@
-namespace Kcm.Onnx.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Project_Builds() => Assert.True(true);
-}

@@ -9,6 +9,8 @@ namespace Kcm.Contracts;
 /// <param name="CandidateCheckAccuracy">The candidate's accuracy on the check set, when trained.</param>
 /// <param name="IncumbentCheckAccuracy">The incumbent's accuracy on the check set.</param>
 /// <param name="Detail">Why the round ended as it did, for people.</param>
+/// <param name="JudgeVersion">The judge version the round made current, or null when the judge was not replaced.</param>
+/// <param name="JudgeDetail">What became of the judge's candidate, or null when the judge is not distilled.</param>
 public sealed record DistillResponse(
     string Model,
     bool Promoted,
@@ -17,4 +19,6 @@ public sealed record DistillResponse(
     int SampleCount,
     double? CandidateCheckAccuracy,
     double? IncumbentCheckAccuracy,
-    string Detail);
+    string Detail,
+    int? JudgeVersion = null,
+    string? JudgeDetail = null);

@@ -30,6 +30,10 @@ public sealed record EvaluationOptions
     /// <value>Whether each round also trains on the labelled seed rows (label term only), anchoring the small model. Default true.</value>
     public bool DistillWithSeedLabels { get; init; } = true;
 
+    /// <value>Whether each round also distils the KAN judge on the same records (same guard), so the serving judge's
+    /// confidence follows the large model and the large share at fixed epsilon can drop. Default true.</value>
+    public bool DistillJudge { get; init; } = true;
+
     /// <value>Fixed threshold epsilon for the KCM figures and the replay. Default 0.98.</value>
     public float Epsilon { get; init; } = ThresholdPolicy.DefaultEpsilon;
 

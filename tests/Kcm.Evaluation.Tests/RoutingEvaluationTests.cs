@@ -38,6 +38,8 @@ public sealed class RoutingEvaluationTests
         Assert.True(report.Distillation.Rounds.Count >= 2, $"{report.Distillation.Rounds.Count} rounds");
         Assert.Equal(report.SmallOnly.Accuracy, report.Distillation.Rounds[0].SmallAccuracy, 10);
         Assert.Contains(messages, m => m.Contains("distillation round 1", StringComparison.Ordinal));
+        Assert.All(report.Distillation.Rounds.Skip(1), r => Assert.NotNull(r.JudgeAccepted));
+        Assert.All(report.Distillation.Rounds, r => Assert.Equal(report.Distillation.Rounds[0].LargeShare, r.SeedJudgeLargeShare, 10));
 
         using var json = JsonDocument.Parse(EvaluationJson.Serialize(report));
         var root = json.RootElement;
@@ -49,7 +51,28 @@ public sealed class RoutingEvaluationTests
 
         var round = root.GetProperty("distillation").GetProperty("rounds")[1];
         Assert.True(round.TryGetProperty("small_accuracy", out _) && round.TryGetProperty("large_share", out _) && round.TryGetProperty("kcm_accuracy", out _));
+        Assert.True(round.TryGetProperty("seed_judge_large_share", out _) && round.TryGetProperty("judge_accepted", out _) && round.TryGetProperty("judge_apgr", out _));
         Assert.Equal(JsonValueKind.Number, root.GetProperty("routers").GetProperty("mlp_judge").GetProperty("curve")[20].GetProperty("share").ValueKind);
+    }
+
+    [Fact]
+    public void Run_JudgeNotDistilled_KeepsTheKanJudgeLargeShareFixed()
+    {
+        var train = FashionMnist.LoadTrain().Slice(0, 3_000);
+        var test = FashionMnist.LoadTest().Slice(0, 400);
+        var large = new ClassifierTrainer(new TrainingOptions { Epochs = 2, ValidationFraction = 0 })
+            .Train(MlpClassifier.CreateRandom(new MlpNetwork(784, 64, 10), 1), train).Classifier;
+        var options = new EvaluationOptions
+        {
+            SeedCount = 1_000, ValidationCount = 200, TrafficCount = 2_000, TestCount = 400, DistillEvery = 300, Epochs = 1, Threads = 2, DistillJudge = false,
+        };
+
+        var report = new RoutingEvaluation(options).Run(train, test, large, new DatasetSummary("train", "test", "mlp", 0, 0, 0, 0, 0, 0));
+
+        Assert.True(report.Distillation.Rounds.Count >= 2, $"{report.Distillation.Rounds.Count} rounds");
+        Assert.All(report.Distillation.Rounds, r => Assert.Null(r.JudgeAccepted));
+        Assert.All(report.Distillation.Rounds, r => Assert.Equal(report.Kcm.LargeShare, r.LargeShare, 10));
+        Assert.All(report.Distillation.Rounds, r => Assert.Equal(report.JudgeOnly.Accuracy, r.JudgeAccuracy, 10));
     }
 
     private sealed class Collector(List<string> messages) : IProgress<string>

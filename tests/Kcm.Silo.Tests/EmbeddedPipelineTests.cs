@@ -24,6 +24,7 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output) : IDisposabl
         var test = FashionMnist.LoadTest().Slice(0, 200);
         var rows = Enumerable.Range(0, test.Count).Select(i => test.Row(i).ToArray()).ToArray();
         var first = new CapturedLogs();
+        var judgeVersion = 0;
         await using (var silo = await StartAsync(first))
         {
             using var http = new HttpClient { BaseAddress = silo.Addresses[0] };
@@ -68,13 +69,15 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output) : IDisposabl
             Assert.Equal(large.Count + rows.Length - confident.Count, outcome.SampleCount); // every large-route answer became a record
             Assert.False(string.IsNullOrWhiteSpace(outcome.Detail));
             Assert.Equal(outcome.Promoted ? 2 : 1, outcome.CurrentVersion);
+            Assert.NotNull(outcome.JudgeDetail); // the judge is distilled in the same round, under its own guard
+            judgeVersion = outcome.JudgeVersion ?? 1;
         }
 
         Assert.Contains(first.Lines, l => l.Contains("Trained the judge", StringComparison.Ordinal));
         var second = new CapturedLogs();
         await using (var restarted = await StartAsync(second))
         {
-            Assert.Contains(second.Lines, l => l.Contains("Loaded the cached fashion-mnist.judge version 1", StringComparison.Ordinal));
+            Assert.Contains(second.Lines, l => l.Contains($"Loaded the cached fashion-mnist.judge version {judgeVersion}", StringComparison.Ordinal));
             Assert.DoesNotContain(second.Lines, l => l.Contains("Trained the", StringComparison.Ordinal));
         }
     }

@@ -11,7 +11,7 @@ namespace Kcm.Core.Distillation;
 /// candidate is accepted only if its accuracy on a held-out check set is at least the current model's minus
 /// <see cref="DistillationOptions.Tolerance"/>. Deterministic for a given seed and thread count.
 /// </summary>
-public sealed class SmallModelDistiller
+public sealed class SmallModelDistiller : IClassifierDistiller
 {
     private readonly DistillationOptions _options;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kcm.Grains.Judge;
 using Kcm.Grains.Small;
 using Kcm.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -9,13 +10,16 @@ namespace Kcm.Grains.Distillation;
 /// Runs distillation rounds, one at a time: takes the waiting teacher records, trains a candidate from the serving
 /// version, and when the trainer's guard accepts it publishes it through the small model grain (stored, verified,
 /// swapped). A rejected or failed round leaves the serving version untouched. Records are acknowledged once a round
-/// has used them and handed back if the round is cancelled (at-least-once).
+/// has used them and handed back if the round is cancelled (at-least-once). When given a judge trainer, each round
+/// also distils the judge on the same records under its own guard and publishes it through the judge grain, so the
+/// judge grows confident where the large model is confidently right and less traffic goes to the large model.
 /// </summary>
 public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
 {
     private readonly ITeacherQueue _queue;
     private readonly IDistillationTrainer _trainer;
     private readonly ISmallModelGrain _small;
+    private readonly (IDistillationTrainer Trainer, IJudgeGrain Grain)? _judge;
     private readonly DistillationScheduleOptions _options;
     private readonly KcmInstruments _instruments;
     private readonly ILogger _logger;
@@ -30,8 +34,15 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
         ISmallModelGrain small,
         DistillationScheduleOptions options,
         KcmInstruments instruments,
-        ILogger<DistillationGrain> logger)
+        ILogger<DistillationGrain> logger,
+        IDistillationTrainer? judgeTrainer = null,
+        IJudgeGrain? judge = null)
     {
+        if ((judgeTrainer is null) != (judge is null))
+        {
+            throw new ArgumentException("A judge trainer and a judge grain go together: give both or neither.", nameof(judgeTrainer));
+        }
+
         var problems = options.Problems("Distillation:").ToList();
         if (problems.Count > 0)
         {
@@ -41,6 +52,7 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
         _queue = queue;
         _trainer = trainer;
         _small = small;
+        _judge = judgeTrainer is null ? null : (judgeTrainer, judge!);
         _options = options;
         _instruments = instruments;
         _logger = logger;
@@ -100,9 +112,15 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
         }
 
         DistillationTrainerResult result;
+        DistillationTrainerResult? judgeResult = null;
         try
         {
             result = await Task.Run(() => _trainer.Train(incumbent.Model, delivery.Samples, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (_judge is { } judge)
+            {
+                var incumbentJudge = judge.Grain.Current.Model;
+                judgeResult = await Task.Run(() => judge.Trainer.Train(incumbentJudge, delivery.Samples, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -118,10 +136,12 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
         }
 
         await _queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+        var (judgeVersion, judgeDetail) = await PublishJudgeAsync(judgeResult).ConfigureAwait(false);
         if (!result.Accepted || result.Candidate is null)
         {
             return new DistillationRound(
-                DistillationRoundOutcome.Rejected, incumbent.Version, null, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, result.Reason);
+                DistillationRoundOutcome.Rejected, incumbent.Version, null, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, result.Reason,
+                judgeVersion, judgeDetail);
         }
 
         try
@@ -129,14 +149,42 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
             var published = await _small.PublishAsync(
                 result.Candidate, result.CandidateCheckAccuracy ?? double.NaN, CancellationToken.None).ConfigureAwait(false);
             return new DistillationRound(
-                DistillationRoundOutcome.Accepted, published.Version, published.Version, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, result.Reason);
+                DistillationRoundOutcome.Accepted, published.Version, published.Version, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, result.Reason,
+                judgeVersion, judgeDetail);
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Storing or loading the distilled candidate failed; version {Version} keeps serving.", incumbent.Version);
             var current = await _small.GetCurrentAsync().ConfigureAwait(false);
             return new DistillationRound(
-                DistillationRoundOutcome.Failed, current.Version, null, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, "publishing failed: " + e.Message);
+                DistillationRoundOutcome.Failed, current.Version, null, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, "publishing failed: " + e.Message,
+                judgeVersion, judgeDetail);
+        }
+    }
+
+    /// <summary>Publishes an accepted judge candidate; a rejected or unpublishable one leaves the serving judge in place.</summary>
+    private async Task<(int? Version, string? Detail)> PublishJudgeAsync(DistillationTrainerResult? result)
+    {
+        if (_judge is not { } judge || result is null)
+        {
+            return (null, null);
+        }
+
+        if (!result.Accepted || result.Candidate is null)
+        {
+            return (null, "judge kept: " + result.Reason);
+        }
+
+        try
+        {
+            var published = await judge.Grain.PublishAsync(result.Candidate, result.CandidateCheckAccuracy ?? double.NaN, CancellationToken.None).ConfigureAwait(false);
+            _logger.LogInformation("Judge version {Version} is serving ({Reason}).", published.Version, result.Reason);
+            return (published.Version, "judge swapped: " + result.Reason);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Storing or loading the distilled judge failed; the serving judge stays.");
+            return (null, "judge publishing failed: " + e.Message);
         }
     }
 

@@ -8,6 +8,8 @@ namespace Kcm.Grains.Distillation;
 /// <param name="IncumbentCheckAccuracy">The incumbent's check-set accuracy, when measured.</param>
 /// <param name="CandidateCheckAccuracy">The candidate's check-set accuracy, when trained.</param>
 /// <param name="Detail">Why, for people.</param>
+/// <param name="JudgeVersion">The judge version made current by this round, else null (judge not distilled, or its candidate rejected).</param>
+/// <param name="JudgeDetail">What became of the judge's candidate, or null when the judge is not distilled.</param>
 public sealed record DistillationRound(
     DistillationRoundOutcome Outcome,
     int CurrentVersion,
@@ -15,4 +17,6 @@ public sealed record DistillationRound(
     int SampleCount,
     double? IncumbentCheckAccuracy,
     double? CandidateCheckAccuracy,
-    string Detail);
+    string Detail,
+    int? JudgeVersion = null,
+    string? JudgeDetail = null);

@@ -7,6 +7,10 @@ public sealed class DistillationScheduleOptions
     /// <value>Default true.</value>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Whether each round also distils the judge (when the model source provides a judge trainer).</summary>
+    /// <value>Default true.</value>
+    public bool DistillJudge { get; set; } = true;
+
     /// <summary>A round starts once this many records wait; a round consumes at most this many.</summary>
     /// <value>Default 2000; 1 to 1,000,000.</value>
     public int RecordsPerRound { get; set; } = 2000;

@@ -1,3 +1,5 @@
+using Kcm.Core.Models;
+
 namespace Kcm.Grains.Judge;
 
 /// <summary>Owns the judge model and its confidence threshold; scores batches.</summary>
@@ -17,4 +19,10 @@ public interface IJudgeGrain
 
     /// <summary>Persists and applies a new threshold in (0, 1); returns the previous one.</summary>
     Task<double> SetThresholdAsync(double epsilon, CancellationToken cancellationToken);
+
+    /// <summary>The judge serving now.</summary>
+    JudgeVersion Current { get; }
+
+    /// <summary>Stores <paramref name="candidate"/> as the next judge version, loads it back (verified) and makes it current.</summary>
+    Task<JudgeVersion> PublishAsync(IClassifier candidate, double checkAccuracy, CancellationToken cancellationToken);
 }

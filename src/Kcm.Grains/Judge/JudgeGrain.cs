@@ -7,44 +7,65 @@ namespace Kcm.Grains.Judge;
 
 /// <summary>
 /// The judge: an immutable classifier whose confidence C = max softmax(logits) decides the route, and the threshold
-/// epsilon, its only mutable state, persisted through <see cref="IThresholdStore"/> before it takes effect.
+/// epsilon, persisted through <see cref="IThresholdStore"/> before it takes effect. The classifier is one immutable
+/// <see cref="JudgeVersion"/> swapped with <see cref="Volatile"/> when distillation publishes a better judge: a batch
+/// reads it once, so it is scored by one version from start to end.
 /// </summary>
 public sealed class JudgeGrain : IJudgeGrain
 {
-    private readonly IClassifier _judge;
     private readonly IThresholdStore _store;
+    private readonly JudgeStorage? _storage;
     private readonly KcmInstruments _instruments;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _swapLock = new(1, 1);
+    private JudgeVersion _current;
     private double _threshold;
 
-    private JudgeGrain(IClassifier judge, IThresholdStore store, double threshold, KcmInstruments instruments)
+    private JudgeGrain(JudgeVersion judge, IThresholdStore store, JudgeStorage? storage, double threshold, KcmInstruments instruments)
     {
-        _judge = judge;
+        _current = judge;
         _store = store;
+        _storage = storage;
         _threshold = threshold;
         _instruments = instruments;
+        instruments.AddGauge("kcm_judge_version", "1", "The judge version serving now (0: never stored).", () => Volatile.Read(ref _current).Version);
     }
 
-    public int InputSize => _judge.InputSize;
+    public int InputSize => Current.Model.InputSize;
 
-    public int ClassCount => _judge.ClassCount;
+    public int ClassCount => Current.Model.ClassCount;
 
-    /// <summary>A judge whose threshold is the persisted one, or <paramref name="defaultThreshold"/> when none was saved.</summary>
+    public JudgeVersion Current => Volatile.Read(ref _current);
+
+    /// <summary>The model-store series of a model's judge versions.</summary>
+    public static string SeriesFor(string modelName) => modelName + ".judge";
+
+    /// <summary>
+    /// A judge whose threshold is the persisted one, or <paramref name="defaultThreshold"/> when none was saved.
+    /// Without <paramref name="storage"/> the judge cannot be replaced (<see cref="PublishAsync"/> refuses).
+    /// </summary>
     public static async Task<JudgeGrain> CreateAsync(
-        IClassifier judge, IThresholdStore store, double defaultThreshold, KcmInstruments instruments, CancellationToken cancellationToken)
+        IClassifier judge,
+        IThresholdStore store,
+        double defaultThreshold,
+        KcmInstruments instruments,
+        CancellationToken cancellationToken,
+        JudgeStorage? storage = null,
+        int version = 0)
     {
         ArgumentNullException.ThrowIfNull(judge);
         ValidateThreshold(defaultThreshold);
         var persisted = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
-        return new JudgeGrain(judge, store, persisted ?? defaultThreshold, instruments);
+        return new JudgeGrain(new JudgeVersion(judge, version), store, storage, persisted ?? defaultThreshold, instruments);
     }
 
     public ValueTask ScoreAsync(ReadOnlyMemory<float> inputs, int batchSize, Memory<float> probabilities, Memory<float> confidences, CancellationToken cancellationToken)
     {
-        var classes = _judge.ClassCount;
+        var judge = Current.Model;
+        var classes = judge.ClassCount;
         var output = probabilities.Span[..(batchSize * classes)];
         var confidence = confidences.Span;
-        _judge.Logits(inputs.Span, batchSize, output);
+        judge.Logits(inputs.Span, batchSize, output);
         for (var i = 0; i < batchSize; i++)
         {
             var row = output.Slice(i * classes, classes);
@@ -72,6 +93,35 @@ public sealed class JudgeGrain : IJudgeGrain
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    public async Task<JudgeVersion> PublishAsync(IClassifier candidate, double checkAccuracy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        var storage = _storage ?? throw new InvalidOperationException("This judge has no model store series, so it cannot be replaced.");
+        var current = Current.Model;
+        if (candidate.InputSize != current.InputSize || candidate.ClassCount != current.ClassCount)
+        {
+            throw new ArgumentException(
+                $"The candidate judge takes {candidate.InputSize} features and scores {candidate.ClassCount} classes; the serving one {current.InputSize} and {current.ClassCount}.",
+                nameof(candidate));
+        }
+
+        await _swapLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stored = await storage.Store.SaveAsync(storage.Series, storage.Codec.Encode(candidate), checkAccuracy, cancellationToken).ConfigureAwait(false);
+            // Serve what the store holds (hash verified on load), as the small model grain does.
+            var bytes = await storage.Store.LoadAsync(storage.Series, stored.Version, cancellationToken).ConfigureAwait(false);
+            var next = new JudgeVersion(storage.Codec.Decode(bytes), stored.Version);
+            Volatile.Write(ref _current, next);
+            _instruments.JudgeSwaps.Add(1);
+            return next;
+        }
+        finally
+        {
+            _swapLock.Release();
         }
     }
 

@@ -43,6 +43,8 @@ public sealed class KcmInstruments : IDisposable
             "kcm_distillation_rounds_total", "{round}", "Distillation rounds by outcome (accepted, rejected, failed, empty).");
         Swaps = _meter.CreateCounter<long>(
             "kcm_small_model_swaps_total", "{swap}", "Small model versions made current (promotions and rollbacks).");
+        JudgeSwaps = _meter.CreateCounter<long>(
+            "kcm_judge_swaps_total", "{swap}", "Judge versions made current by distillation rounds.");
     }
 
     public Counter<long> Requests { get; }
@@ -62,6 +64,8 @@ public sealed class KcmInstruments : IDisposable
     public Counter<long> DistillationRounds { get; }
 
     public Counter<long> Swaps { get; }
+
+    public Counter<long> JudgeSwaps { get; }
 
     /// <summary>Registers a gauge read from <paramref name="observe"/> at every collection.</summary>
     public void AddGauge(string name, string unit, string description, Func<double> observe) =>

@@ -31,9 +31,17 @@ public sealed class EmbeddedModelOptions
     /// <value>Default 3; 1 to 100.</value>
     public int Epochs { get; set; } = 3;
 
-    /// <summary>Test-set images (the first ones) forming the check set of the distillation guard.</summary>
+    /// <summary>Training images (the last ones, outside the seed split) forming the check set of the distillation guard.</summary>
     /// <value>Default 2,000; 100 to 10,000.</value>
     public int CheckSamples { get; set; } = 2_000;
+
+    /// <summary>Recent teacher records every distillation round trains on, with the labelled seed rows (label term only).</summary>
+    /// <value>Default 24,000; 0 to 1,000,000 (0: each round's records alone).</value>
+    public int ReplayRecords { get; set; } = 24_000;
+
+    /// <summary>Check-set accuracy a distilled candidate may lose and still be accepted (a fraction: 0.003 = 0.3 points).</summary>
+    /// <value>Default 0.003; 0 to 0.1.</value>
+    public double GuardTolerance { get; set; } = 0.003;
 
     /// <summary>Training threads.</summary>
     /// <value>Default 2; 1 to 64.</value>
@@ -60,7 +68,14 @@ public sealed class EmbeddedModelOptions
         Check(SeedSamples is >= 100 and <= 60_000, nameof(SeedSamples), "100 to 60000", SeedSamples);
         Check(Epochs is >= 1 and <= 100, nameof(Epochs), "1 to 100", Epochs);
         Check(CheckSamples is >= 100 and <= 10_000, nameof(CheckSamples), "100 to 10000", CheckSamples);
+        if (SeedSamples + CheckSamples > 60_000)
+        {
+            problems.Add($"{SectionName}:{nameof(SeedSamples)} + {nameof(CheckSamples)} must be at most 60000 (the check set is the end of the training set, outside the seed split).");
+        }
+
         Check(TrainingThreads is >= 1 and <= 64, nameof(TrainingThreads), "1 to 64", TrainingThreads);
+        Check(ReplayRecords is >= 0 and <= 1_000_000, nameof(ReplayRecords), "0 to 1000000", ReplayRecords);
+        Check(GuardTolerance is >= 0 and <= 0.1, nameof(GuardTolerance), "0 to 0.1", GuardTolerance);
         if (problems.Count > 0)
         {
             throw new ArgumentException("Invalid embedded model configuration: " + string.Join(" ", problems));

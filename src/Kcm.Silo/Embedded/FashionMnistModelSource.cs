@@ -5,6 +5,7 @@ using Kcm.Core.Kan;
 using Kcm.Core.Mlp;
 using Kcm.Core.Models;
 using Kcm.Core.Training;
+using Kcm.Grains.Judge;
 using Kcm.Grains.Large;
 using Kcm.Grains.Storage;
 using Kcm.Onnx;
@@ -29,17 +30,20 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
 
         var codec = new SafetensorsClassifierCodec();
         var training = new TrainingOptions { Epochs = options.Epochs, Seed = options.Seed, Threads = options.TrainingThreads };
-        var seed = new Lazy<Dataset>(() => FashionMnist.LoadTrain().Slice(0, options.SeedSamples));
-        var checkSet = FashionMnist.LoadTest().Slice(0, options.CheckSamples);
+        // The guard's check set is the end of the training set (labelled, outside the seed split), so the test set
+        // stays untouched for scoring. Traffic replayed from the training set may include these images unlabelled.
+        var train = FashionMnist.LoadTrain();
+        var checkSet = train.Slice(train.Count - options.CheckSamples, options.CheckSamples);
+        var seed = train.Slice(0, options.SeedSamples);
 
-        var judgeSeries = silo.ModelName + ".judge";
-        var judge = await LoadNewestAsync(store, judgeSeries, codec, cancellationToken).ConfigureAwait(false);
+        var judgeSeries = JudgeGrain.SeriesFor(silo.ModelName);
+        var (judge, judgeVersion) = await LoadNewestAsync(store, judgeSeries, codec, cancellationToken).ConfigureAwait(false);
         if (judge is null)
         {
-            var trained = await Task.Run(() => Train(KanClassifier.CreateRandom(KanNetwork.DefaultJudge, options.Seed), seed.Value, training, "judge", cancellationToken), cancellationToken)
+            var trained = await Task.Run(() => Train(KanClassifier.CreateRandom(KanNetwork.DefaultJudge, options.Seed), seed, training, "judge", cancellationToken), cancellationToken)
                 .ConfigureAwait(false);
-            await store.SaveAsync(judgeSeries, codec.Encode(trained), trained.Accuracy(checkSet, options.TrainingThreads), cancellationToken).ConfigureAwait(false);
-            judge = trained;
+            var stored = await store.SaveAsync(judgeSeries, codec.Encode(trained), trained.Accuracy(checkSet, options.TrainingThreads), cancellationToken).ConfigureAwait(false);
+            (judge, judgeVersion) = (trained, stored.Version);
         }
 
         var large = new List<ILargeModel>();
@@ -57,20 +61,37 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
             throw;
         }
 
-        var distiller = new SmallModelDistiller(new DistillationOptions
+        var distillation = new DistillationOptions
         {
-            ConfidenceThreshold = (float)silo.DefaultThreshold, Seed = options.Seed, Threads = options.TrainingThreads,
-        });
+            ConfidenceThreshold = (float)silo.DefaultThreshold, Seed = options.Seed, Threads = options.TrainingThreads, Tolerance = options.GuardTolerance,
+        };
+        var replay = new TeacherReplay(LabelledAnchors(seed), options.ReplayRecords);
         return new ServingModels(
             judge,
             ct =>
             {
-                var small = Train(MlpClassifier.CreateRandom(MlpNetwork.DefaultSmallModel, options.Seed), seed.Value, training, "small model", ct);
+                var small = Train(MlpClassifier.CreateRandom(MlpNetwork.DefaultSmallModel, options.Seed), seed, training, "small model", ct);
                 return new InitialSmallModel(small, small.Accuracy(checkSet, options.TrainingThreads));
             },
             large,
             codec,
-            new SmallModelDistillationTrainer(distiller, checkSet));
+            new ClassifierDistillationTrainer(new SmallModelDistiller(distillation), checkSet, replay),
+            // The judge's confidence is its max softmax at T = 1, so it learns the teacher at T = 1 (see docs/kcm.md).
+            new ClassifierDistillationTrainer(new JudgeDistiller(distillation with { Temperature = 1f }), checkSet, replay),
+            judgeVersion);
+    }
+
+    /// <summary>The seed rows as records whose uniform teacher never passes the confidence gate: only their label term counts.</summary>
+    private static TeacherRecord[] LabelledAnchors(Dataset seed)
+    {
+        var uniform = Enumerable.Repeat(1f / seed.ClassCount, seed.ClassCount).ToArray();
+        var anchors = new TeacherRecord[seed.Count];
+        for (var i = 0; i < anchors.Length; i++)
+        {
+            anchors[i] = new TeacherRecord(seed.Row(i).ToArray(), uniform, null, seed.Labels[i]);
+        }
+
+        return anchors;
     }
 
     private TClassifier Train<TClassifier>(TClassifier start, Dataset data, TrainingOptions training, string what, CancellationToken cancellationToken)
@@ -84,7 +105,7 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
         return result.Classifier;
     }
 
-    private async Task<IClassifier?> LoadNewestAsync(IModelStore store, string series, SafetensorsClassifierCodec codec, CancellationToken cancellationToken)
+    private async Task<(IClassifier? Judge, int Version)> LoadNewestAsync(IModelStore store, string series, SafetensorsClassifierCodec codec, CancellationToken cancellationToken)
     {
         var versions = await store.ListAsync(series, cancellationToken).ConfigureAwait(false);
         for (var i = versions.Count - 1; i >= 0; i--)
@@ -94,7 +115,7 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
                 var bytes = await store.LoadAsync(series, versions[i].Version, cancellationToken).ConfigureAwait(false);
                 var classifier = codec.Decode(bytes);
                 logger.LogInformation("Loaded the cached {Series} version {Version}.", series, versions[i].Version);
-                return classifier;
+                return (classifier, versions[i].Version);
             }
             catch (Exception e) when (e is ModelStoreException or InvalidDataException)
             {
@@ -102,6 +123,6 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
             }
         }
 
-        return null;
+        return (null, 0);
     }
 }

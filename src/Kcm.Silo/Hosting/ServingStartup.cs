@@ -54,11 +54,14 @@ internal sealed class ServingStartup(
 
             var judge = await JudgeGrain.CreateAsync(
                 models.Judge, new FileThresholdStore(Path.Combine(store.Root, settings.ModelName + ".threshold.json")),
-                settings.DefaultThreshold, instruments, stoppingToken).ConfigureAwait(false);
+                settings.DefaultThreshold, instruments, stoppingToken,
+                new JudgeStorage(store, JudgeGrain.SeriesFor(settings.ModelName), models.SmallCodec), models.JudgeVersion).ConfigureAwait(false);
             var large = new LargeModelPoolGrain(models.LargeInstances, settings.LargePool, instruments, loggers.CreateLogger<LargeModelPoolGrain>());
             var teachers = new InProcessTeacherQueue(settings.TeacherQueueCapacity, instruments);
             var distillation = new DistillationGrain(
-                teachers, models.Trainer, small, settings.Distillation, instruments, loggers.CreateLogger<DistillationGrain>());
+                teachers, models.Trainer, small, settings.Distillation, instruments, loggers.CreateLogger<DistillationGrain>(),
+                settings.Distillation.DistillJudge ? models.JudgeTrainer : null,
+                settings.Distillation.DistillJudge && models.JudgeTrainer is not null ? judge : null);
             var pipeline = new InferencePipeline(
                 settings.ModelName, judge, small, large, teachers, instruments, new RoutingWindow(settings.RoutingWindowSeconds),
                 TimeSpan.FromMilliseconds(settings.RequestTimeoutMilliseconds));

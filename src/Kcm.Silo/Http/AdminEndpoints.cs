@@ -115,7 +115,9 @@ internal static class AdminEndpoints
             round.SampleCount,
             round.CandidateCheckAccuracy,
             round.IncumbentCheckAccuracy,
-            round.Detail);
+            round.Detail,
+            round.JudgeVersion,
+            round.JudgeDetail);
         await WriteJsonAsync(context, response, KcmJsonContext.Default.DistillResponse).ConfigureAwait(false);
     }
 

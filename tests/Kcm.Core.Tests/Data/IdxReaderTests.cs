@@ -143,6 +143,18 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
+    public void ReadImages_PlainFileDeclaringMillionsOfImages_ThrowsTruncatedBeforeAllocating()
+    {
+        var path = _folder.Write("huge.idx", IdxBytes.Build(IdxBytes.UnsignedByte, [2_000_000, 28, 28], new byte[100]));
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+
+        var error = Assert.Throws<DataFormatException>(() => IdxReader.ReadImages(path));
+
+        Assert.Contains("truncated", error.Problem, StringComparison.Ordinal);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore < 10_000_000, "allocated the declared size before checking it");
+    }
+
+    [Fact]
     public void ReadImages_TruncatedHeader_ThrowsTruncated()
     {
         var path = _folder.Write("header.idx", IdxBytes.Images(4, 3, 3, i => (byte)i)[..10]);

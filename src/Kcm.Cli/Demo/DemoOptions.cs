@@ -1,0 +1,75 @@
+namespace Kcm.Cli.Demo;
+
+/// <summary>What the demo runs: the seed split, the live traffic, the client's batching and the distillation cadence.</summary>
+internal sealed record DemoOptions
+{
+    /// <summary>
+    /// Labelled training images (the first ones) the judge and first small model learn from; the rest of the
+    /// training set is unlabelled traffic, from which distillation improves both.
+    /// </summary>
+    public int SeedSize { get; init; } = 10_000;
+
+    /// <summary>Unlabelled training images streamed after the seed split as live traffic.</summary>
+    public int Traffic { get; init; } = 50_000;
+
+    /// <summary>Waves the traffic is sent in; between waves the demo waits for the distiller to use what the wave taught.</summary>
+    public int Waves { get; init; } = 5;
+
+    /// <summary>Test images scored at the end (the first ones of the test set).</summary>
+    public int TestSize { get; init; } = 10_000;
+
+    /// <summary>Samples per infer request.</summary>
+    public int Batch { get; init; } = 32;
+
+    /// <summary>Requests the client keeps in flight.</summary>
+    public int Concurrency { get; init; } = 4;
+
+    /// <summary>Epochs of the judge and first small model.</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>Large-model answers that trigger a distillation round.</summary>
+    public int RecordsPerRound { get; init; } = 4_000;
+
+    /// <summary>Where the JSON copy of the report goes; null means .kcm/demo-&lt;time&gt;.json under the repository.</summary>
+    public string? JsonPath { get; init; }
+
+    /// <summary>The model store; null means a fresh temporary folder, deleted afterwards.</summary>
+    public string? StorePath { get; init; }
+
+    /// <summary>The settings of --quick: the same phases on a small scale, well under a minute on two cores.</summary>
+    public static DemoOptions Quick { get; } = new()
+    {
+        SeedSize = 3_000, Traffic = 9_000, TestSize = 2_000, Epochs = 2, RecordsPerRound = 2_000, Waves = 2,
+    };
+
+    /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        Check(SeedSize is >= 100 and <= 59_000, "--seed-size", "100 to 59000", SeedSize);
+        Check(Traffic >= 1 && SeedSize + Traffic <= 60_000, "--traffic", $"1 to {60_000 - SeedSize} (60000 minus --seed-size)", Traffic);
+        Check(TestSize is >= 1 and <= 10_000, "--test-size", "1 to 10000", TestSize);
+        Check(Batch is >= 1 and <= 256, "--batch", "1 to 256", Batch);
+        Check(Waves is >= 1 and <= 100, "--waves", "1 to 100", Waves);
+        Check(Concurrency is >= 1 and <= 64, "--concurrency", "1 to 64", Concurrency);
+        Check(Epochs is >= 1 and <= 100, "--epochs", "1 to 100", Epochs);
+        Check(RecordsPerRound is >= 100 and <= 1_000_000, "--records-per-round", "100 to 1000000", RecordsPerRound);
+        if (JsonPath is { Length: 0 })
+        {
+            problems.Add("--json must be a file path when given.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid demo options: " + string.Join(" ", problems));
+        }
+
+        void Check(bool valid, string field, string range, int value)
+        {
+            if (!valid)
+            {
+                problems.Add($"{field} must be {range} (was {value}).");
+            }
+        }
+    }
+}

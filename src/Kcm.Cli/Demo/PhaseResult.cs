@@ -1,0 +1,24 @@
+namespace Kcm.Cli.Demo;
+
+/// <summary>
+/// What one traffic phase measured through the client (latencies in milliseconds). Small and large latencies are the
+/// server-side time of each sample's route (small: judge and small model; large: also the queue and the large model);
+/// request latencies are the client-side round trips of whole requests.
+/// </summary>
+internal sealed record PhaseResult(
+    string Name,
+    int Samples,
+    double Accuracy,
+    double SmallAccuracy,
+    double LargeAccuracy,
+    double LargeShare,
+    double Seconds,
+    double SamplesPerSecond,
+    double SmallLatencyP50,
+    double SmallLatencyP99,
+    double LargeLatencyP50,
+    double LargeLatencyP99,
+    double RequestLatencyP50,
+    double RequestLatencyP99,
+    int FirstSmallVersion,
+    int LastSmallVersion);

@@ -31,16 +31,20 @@ public static class ServeBenchmark
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 4 };
         var rounds = new Option<int>("--rounds") { Description = "Measurements per configuration; the median is reported.", DefaultValueFactory = _ => 3 };
         var latencySamples = new Option<int>("--latency-samples") { Description = "Batch-1 requests for the small-route latency.", DefaultValueFactory = _ => 3_000 };
+        var storePath = new Option<string?>("--store")
+        {
+            Description = "Serve the judge and small model kept in this model store (e.g. one `./kcm demo --store DIR` distilled) instead of fresh ones trained at start.",
+        };
         var command = new Command("serve", "Serving over HTTP: KCM vs large-only throughput, silo vs bare ONNX Runtime, small-route latency.")
         {
-            images, batch, concurrency, rounds, latencySamples,
+            images, batch, concurrency, rounds, latencySamples, storePath,
         };
         command.SetAction((parse, _) => RunAsync(
-            parse.GetValue(images), parse.GetValue(batch), parse.GetValue(concurrency), parse.GetValue(rounds), parse.GetValue(latencySamples)));
+            parse.GetValue(images), parse.GetValue(batch), parse.GetValue(concurrency), parse.GetValue(rounds), parse.GetValue(latencySamples), parse.GetValue(storePath)));
         return command;
     }
 
-    private static async Task<int> RunAsync(int imageCount, int batch, int concurrency, int rounds, int latencySamples)
+    private static async Task<int> RunAsync(int imageCount, int batch, int concurrency, int rounds, int latencySamples, string? keptStore)
     {
         if (imageCount is < 1 or > 10_000 || batch is < 1 or > 256 || concurrency < 1 || rounds < 1 || latencySamples < 10)
         {
@@ -49,7 +53,15 @@ public static class ServeBenchmark
         }
 
         var test = FashionMnist.LoadTest().Slice(0, imageCount);
-        var store = Path.Combine(Path.GetTempPath(), "kcm-bench-serve-" + Guid.NewGuid().ToString("N")[..12]);
+        if (keptStore is not null && !Directory.Exists(keptStore))
+        {
+            await Console.Error.WriteLineAsync($"--store {keptStore}: no such folder (make one with ./kcm demo --store {keptStore}).").ConfigureAwait(false);
+            return 2;
+        }
+
+        var store = keptStore is null
+            ? Path.Combine(Path.GetTempPath(), "kcm-bench-serve-" + Guid.NewGuid().ToString("N")[..12])
+            : Path.GetFullPath(keptStore);
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         try
         {
@@ -67,7 +79,8 @@ public static class ServeBenchmark
             var pool = silo.Options.LargePool;
             var modelPath = SiloPaths.Resolve(new Kcm.Silo.Embedded.EmbeddedModelOptions().LargeModelPath);
             using var bare = OnnxSession.Load(modelPath, new OnnxSessionOptions { IntraOpThreads = 1 });
-            Console.WriteLine(Invariant($"silo ready in {ready.Elapsed.TotalSeconds:F1} s at {address} (judge and small model trained at first start, distillation off)"));
+            var origin = keptStore is null ? "judge and small model trained at first start" : "judge and small model from the store " + store;
+            Console.WriteLine(Invariant($"silo ready in {ready.Elapsed.TotalSeconds:F1} s at {address} ({origin}, distillation off)"));
             Console.WriteLine(Invariant($"{imageCount} test images per measurement, {batch} per request, {concurrency} in flight, binary encoding; {rounds} rounds, median"));
             Console.WriteLine(Invariant($"large pool: batch {pool.MaxBatchSize}, {pool.InstanceCount} instance(s), 1 intra-op thread; {Environment.ProcessorCount} cores"));
 
@@ -107,7 +120,7 @@ public static class ServeBenchmark
         }
         finally
         {
-            if (Directory.Exists(store))
+            if (keptStore is null && Directory.Exists(store))
             {
                 Directory.Delete(store, recursive: true);
             }

@@ -1,0 +1,155 @@
+using System.Numerics.Tensors;
+
+namespace Kcm.DeePEn.Fusion;
+
+/// <summary>
+/// One decoding stream's DeePEn step: r = sum_i w_i p_i R_i is gathered model by model, then the main model's
+/// logits z are moved by T AdamW steps on KL(r || softmax(z) R_main) and the next token is argmax z (greedy).
+/// Owns every buffer it needs, so a step allocates nothing; not thread-safe (one object per stream).
+/// </summary>
+public sealed class DeePEnFusion
+{
+    private readonly RelativeRepresentation[] _relatives;
+    private readonly float[] _weights;
+    private readonly InverseSearchOptions _options;
+    private readonly float[] _target;
+    private readonly float[] _relative;
+    private readonly float[] _distribution;
+    private readonly float[] _logits;
+    private readonly float[] _gradient;
+    private readonly float[] _firstMoment;
+    private readonly float[] _secondMoment;
+    private readonly double[] _losses;
+
+    /// <param name="relatives">Each model's relative representation, all over the same anchors.</param>
+    /// <param name="weights">w_i (see <see cref="FusionWeights"/>); normalised here to sum to 1.</param>
+    /// <param name="mainModel">The index of the model whose vocabulary the search decodes in.</param>
+    /// <param name="options">The optimiser; <see cref="InverseSearchOptions.Default"/> when null.</param>
+    public DeePEnFusion(IReadOnlyList<RelativeRepresentation> relatives, IReadOnlyList<float> weights, int mainModel, InverseSearchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(relatives);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (relatives.Count == 0 || relatives.Count != weights.Count)
+        {
+            throw new ArgumentException($"One weight per model is needed ({relatives.Count} models, {weights.Count} weights).", nameof(weights));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(mainModel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(mainModel, relatives.Count);
+        var anchors = relatives[0].AnchorCount;
+        if (relatives.Any(r => r.AnchorCount != anchors))
+        {
+            throw new ArgumentException("Every relative representation must be over the same anchors.", nameof(relatives));
+        }
+
+        var total = weights.Sum();
+        if (weights.Any(w => !float.IsFinite(w) || w < 0) || total <= 0)
+        {
+            throw new ArgumentException("Weights must be finite, non-negative and not all zero.", nameof(weights));
+        }
+
+        _options = options ?? InverseSearchOptions.Default;
+        _options.Validate();
+        _relatives = [.. relatives];
+        _weights = [.. weights.Select(w => w / total)];
+        MainModel = mainModel;
+        var mainVocabulary = relatives[mainModel].VocabularySize;
+        _target = new float[anchors];
+        _relative = new float[anchors];
+        _distribution = new float[relatives.Max(r => r.VocabularySize)];
+        _logits = new float[mainVocabulary];
+        _gradient = new float[mainVocabulary];
+        _firstMoment = new float[mainVocabulary];
+        _secondMoment = new float[mainVocabulary];
+        _losses = new double[_options.Steps + 1];
+    }
+
+    public int MainModel { get; }
+
+    public int ModelCount => _relatives.Length;
+
+    /// <summary>The fused target r in anchor space, as gathered since the last <see cref="Reset"/>.</summary>
+    public ReadOnlySpan<float> Target => _target;
+
+    /// <summary>The main model's logits after the last <see cref="Search"/>.</summary>
+    public ReadOnlySpan<float> UpdatedLogits => _logits;
+
+    /// <summary>
+    /// KL(r || softmax(z_t) R_main) for t = 0..T of the last search (T+1 values: before each step and after the
+    /// last); when the search stopped early (loss below <see cref="InverseSearchOptions.StopBelowLoss"/>) the rest repeat the last value.
+    /// </summary>
+    public ReadOnlySpan<double> Losses => _losses;
+
+    /// <summary>Clears the target before a new decoding step.</summary>
+    public void Reset() => Array.Clear(_target);
+
+    /// <summary>r += w_model * (p R_model) for the model's next-token distribution p.</summary>
+    public void AddDistribution(int model, ReadOnlySpan<float> probabilities)
+    {
+        var relative = Model(model);
+        relative.AccumulateProjection(probabilities, _weights[model], _target);
+    }
+
+    /// <summary>As <see cref="AddDistribution"/>, from the model's next-token logits (softmax taken here).</summary>
+    public void AddLogits(int model, ReadOnlySpan<float> logits)
+    {
+        var relative = Model(model);
+        var distribution = _distribution.AsSpan(0, relative.VocabularySize);
+        TensorPrimitives.SoftMax(logits, distribution);
+        relative.AccumulateProjection(distribution, _weights[model], _target);
+    }
+
+    /// <summary>
+    /// Moves the main model's logits toward the target by the configured AdamW steps and returns the greedy token
+    /// (the argmax of the updated logits).
+    /// </summary>
+    public int Search(ReadOnlySpan<float> mainLogits)
+    {
+        var main = _relatives[MainModel];
+        if (mainLogits.Length != main.VocabularySize)
+        {
+            throw new ArgumentException($"The main model's logits must have {main.VocabularySize} values (got {mainLogits.Length}).", nameof(mainLogits));
+        }
+
+        mainLogits.CopyTo(_logits);
+        Array.Clear(_firstMoment);
+        Array.Clear(_secondMoment);
+        var probabilities = _distribution.AsSpan(0, main.VocabularySize);
+        var o = _options;
+        var beta1Power = 1f;
+        var beta2Power = 1f;
+        for (var step = 0; step < o.Steps; step++)
+        {
+            _losses[step] = RelativeKl.LossAndGradient(main, _target, _logits, _gradient, probabilities, _relative);
+            if (_losses[step] < o.StopBelowLoss)
+            {
+                _losses.AsSpan(step + 1).Fill(_losses[step]);
+                return TensorPrimitives.IndexOfMax(_logits);
+            }
+
+            beta1Power *= o.Beta1;
+            beta2Power *= o.Beta2;
+            var firstCorrection = 1f - beta1Power;
+            var secondCorrection = 1f - beta2Power;
+            var decay = 1f - (o.LearningRate * o.WeightDecay);
+            for (var v = 0; v < _logits.Length; v++)
+            {
+                var g = _gradient[v];
+                _firstMoment[v] = (o.Beta1 * _firstMoment[v]) + ((1f - o.Beta1) * g);
+                _secondMoment[v] = (o.Beta2 * _secondMoment[v]) + ((1f - o.Beta2) * g * g);
+                var denominator = MathF.Sqrt(_secondMoment[v] / secondCorrection) + o.Epsilon;
+                _logits[v] = (_logits[v] * decay) - (o.LearningRate * (_firstMoment[v] / firstCorrection) / denominator);
+            }
+        }
+
+        _losses[o.Steps] = RelativeKl.Loss(main, _target, _logits, probabilities, _relative);
+        return TensorPrimitives.IndexOfMax(_logits);
+    }
+
+    private RelativeRepresentation Model(int model)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(model);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(model, _relatives.Length);
+        return _relatives[model];
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Kcm.Cli.Demo;
+using Kcm.Testing;
+
+namespace Kcm.Cli.Tests;
+
+/// <summary>The main job end to end at its quick scale: real ONNX Runtime, an embedded silo over loopback HTTP, distillation.</summary>
+public sealed class DemoRunTests : IDisposable
+{
+    private readonly string _json = Path.Combine(Path.GetTempPath(), "kcm-demo-test-" + Guid.NewGuid().ToString("N") + ".json");
+
+    public DemoRunTests()
+    {
+        // The demo resolves models/ under KCM_HOME, as ./kcm sets it.
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KCM_HOME")))
+        {
+            Environment.SetEnvironmentVariable("KCM_HOME", RepositoryRoot.Path);
+        }
+    }
+
+    public void Dispose() => File.Delete(_json);
+
+    [Fact]
+    public async Task QuickDemo_EndToEnd_MatchesTheCardServesTrafficDistilsAndWritesTheReport()
+    {
+        var options = DemoOptions.Quick with { JsonPath = _json };
+
+        var exit = await new DemoRun(options).RunAsync();
+
+        Assert.Equal(0, exit);
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(_json));
+        using var card = JsonDocument.Parse(await File.ReadAllTextAsync(RepositoryRoot.Combine("models", "fashion-cnn.card.json")));
+        var root = report.RootElement;
+        var large = root.GetProperty("large_model");
+        Assert.True(large.GetProperty("matches").GetBoolean());
+        Assert.Equal(10_000, large.GetProperty("images").GetInt32());
+        Assert.Equal(card.RootElement.GetProperty("test_accuracy").GetDouble(), large.GetProperty("card_accuracy").GetDouble());
+        Assert.InRange(Math.Abs(large.GetProperty("correct").GetInt32() - card.RootElement.GetProperty("test_correct").GetInt32()),
+            0, card.RootElement.GetProperty("test_near_ties").GetInt32());
+
+        var traffic = root.GetProperty("traffic");
+        var test = root.GetProperty("test");
+        Assert.Equal(options.Traffic, traffic.GetProperty("samples").GetInt32());
+        Assert.Equal(options.TestSize, test.GetProperty("samples").GetInt32());
+        // Every answer came back and was scored: a broken route would drag accuracy far below the small model's.
+        Assert.InRange(test.GetProperty("accuracy").GetDouble(), 0.80, 1.0);
+        Assert.InRange(test.GetProperty("large_share").GetDouble(), 0.0, 1.0);
+        var rounds = root.GetProperty("distillation_rounds");
+        Assert.True(rounds.GetProperty("accepted").GetInt32() + rounds.GetProperty("rejected").GetInt32() >= 1, rounds.ToString());
+        Assert.Equal(0, rounds.GetProperty("failed").GetInt32());
+        Assert.True(root.GetProperty("final_small_version").GetInt32() >= test.GetProperty("last_small_version").GetInt32());
+    }
+
+    [Fact]
+    public void Validate_BadOptions_NamesEveryBadFlag()
+    {
+        var error = Assert.Throws<ArgumentException>(() => (DemoOptions.Quick with { SeedSize = 59_000, Traffic = 5_000, Waves = 0 }).Validate());
+
+        Assert.Contains("--traffic", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--waves", error.Message, StringComparison.Ordinal);
+    }
+}

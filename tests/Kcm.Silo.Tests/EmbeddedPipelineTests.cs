@@ -82,6 +82,19 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output) : IDisposabl
         }
     }
 
+    [Fact]
+    public async Task EmbeddedSilo_CudaWithoutGpu_FailsToStartWithTheProvidersReason()
+    {
+        var logs = new CapturedLogs();
+        await using var silo = await StartAsync(logs, Onnx.OnnxExecutionProvider.Cuda, waitUntilReady: false);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => silo.WaitUntilReadyAsync(TimeSpan.FromMinutes(3)));
+
+        Assert.Contains("CUDA", error.Message, StringComparison.Ordinal);
+        Assert.IsType<Onnx.OnnxProviderUnavailableException>(error.InnerException);
+        Assert.False(silo.Node.IsReady);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_store))
@@ -90,7 +103,8 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output) : IDisposabl
         }
     }
 
-    private async Task<SiloHost> StartAsync(CapturedLogs logs)
+    private async Task<SiloHost> StartAsync(
+        CapturedLogs logs, Onnx.OnnxExecutionProvider provider = Onnx.OnnxExecutionProvider.Cpu, bool waitUntilReady = true)
     {
         var silo = SiloHost.Create(
             [
@@ -111,11 +125,16 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output) : IDisposabl
                     SeedSamples = 2000,
                     Epochs = 1,
                     CheckSamples = 500,
+                    ExecutionProvider = provider,
                 });
                 builder.Services.AddSingleton<IServingModelSource, Embedded.FashionMnistModelSource>();
             });
         await silo.StartAsync();
-        await silo.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+        if (waitUntilReady)
+        {
+            await silo.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+        }
+
         return silo;
     }
 }

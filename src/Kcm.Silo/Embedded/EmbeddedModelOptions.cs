@@ -1,3 +1,5 @@
+using Kcm.Onnx;
+
 namespace Kcm.Silo.Embedded;
 
 /// <summary>
@@ -18,6 +20,10 @@ public sealed class EmbeddedModelOptions
 
     /// <summary>The ONNX Runtime native library; unset means the binding's own search (KCM_ONNXRUNTIME_PATH, KCM_HOME/.native, ...).</summary>
     public string? OnnxLibraryPath { get; set; }
+
+    /// <summary>Where the large model runs: Cpu, or Cuda on GPU nodes (fails at start with a clear message where the CUDA provider or a GPU is absent; never falls back to CPU).</summary>
+    /// <value>Default Cpu.</value>
+    public OnnxExecutionProvider ExecutionProvider { get; set; } = OnnxExecutionProvider.Cpu;
 
     /// <summary>ONNX Runtime intra-op threads per large model session.</summary>
     /// <value>Default 1; 1 to 64.</value>

@@ -49,7 +49,10 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
         var large = new List<ILargeModel>();
         try
         {
-            var sessionOptions = new OnnxSessionOptions { IntraOpThreads = options.IntraOpThreads, LibraryPath = options.OnnxLibraryPath };
+            var sessionOptions = new OnnxSessionOptions
+            {
+                IntraOpThreads = options.IntraOpThreads, LibraryPath = options.OnnxLibraryPath, ExecutionProvider = options.ExecutionProvider,
+            };
             for (var i = 0; i < silo.LargePool.InstanceCount; i++)
             {
                 large.Add(new OnnxLargeModel(SiloPaths.Resolve(options.LargeModelPath), options.HintInputName, sessionOptions));

@@ -1,0 +1,83 @@
+using Kcm.Testing;
+using static Kcm.Deploy.Tests.RenderedOverlay;
+
+namespace Kcm.Deploy.Tests;
+
+/// <summary>The PrometheusRule checked and unit-tested by Debian's promtool.</summary>
+public sealed class PrometheusRuleTests(RenderedOverlays overlays) : IClassFixture<RenderedOverlays>
+{
+    private static readonly string UnitTestsPath = RepositoryRoot.Combine("deploy", "k8s", "components", "monitoring", "prometheus-rule.test.yaml");
+
+    /// <summary>The alerts issue 7 asks for: band, backlog, reply timeouts, failing distillation, stale version, no scrape.</summary>
+    private static readonly string[] RequiredAlerts =
+    [
+        "KcmRoutingRatioOutOfBand", "KcmLargeQueueBacklogGrowing", "KcmLargeReplyTimeouts", "KcmDistillationFailing",
+        "KcmStaleSmallModelVersion", "KcmScrapeDown", "KcmNoScrapeTargets",
+    ];
+
+    private PrometheusRules Rules => new(overlays["prod"]);
+
+    [Fact]
+    public void Rules_PassPromtoolCheck()
+    {
+        using var folder = new TemporaryFolder();
+        var path = Rules.WriteTo(folder.Path);
+        var check = ExternalCommand.Run("promtool", ["check", "rules", path]);
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains($"SUCCESS: {Rules.Rules.Count} rules found", check.Output);
+    }
+
+    [Fact]
+    public void Rules_RecordTheRoutingRatioAndLatencyQuantiles_AndRaiseEveryRequiredAlert()
+    {
+        Assert.Contains("kcm:large_share:ratio_rate5m", Rules.RecordNames);
+        foreach (var quantile in new[] { "p50", "p90", "p99" })
+        {
+            Assert.Contains($"kcm:request_duration_seconds:{quantile}_rate5m", Rules.RecordNames);
+        }
+
+        Assert.Equal(RequiredAlerts.Order(), Rules.AlertNames.Order());
+        Assert.All(Rules.Rules.Where(r => r["alert"] is not null), alert =>
+        {
+            Assert.False(string.IsNullOrEmpty(Text(alert["labels"]?["severity"])));
+            Assert.False(string.IsNullOrEmpty(Text(alert["annotations"]?["summary"])));
+        });
+    }
+
+    [Fact]
+    public void Rules_PassTheirPromtoolUnitTests()
+    {
+        var result = RunUnitTests(rewriteExpression: null);
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("SUCCESS", result.StandardOutput);
+    }
+
+    [Fact]
+    public void UnitTests_CoverTheRoutingRatio_AndEveryAlert()
+    {
+        var text = File.ReadAllText(UnitTestsPath);
+        Assert.Contains("expr: kcm:large_share:ratio_rate5m", text);
+        foreach (var alert in RequiredAlerts)
+        {
+            Assert.Contains("alertname: " + alert, text);
+        }
+    }
+
+    [Fact]
+    public void UnitTests_Fail_WhenTheRoutingRatioCountsTheWrongRoute()
+    {
+        // Shows the unit tests can fail: the ratio computed over the small route instead of the large one.
+        var result = RunUnitTests(expr => expr.Replace("route=\"large\", outcome=\"ok\"", "route=\"small\", outcome=\"ok\"", StringComparison.Ordinal));
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("kcm:large_share:ratio_rate5m", result.Output);
+    }
+
+    private ExternalCommand RunUnitTests(Func<string, string>? rewriteExpression)
+    {
+        using var folder = new TemporaryFolder();
+        Rules.WriteTo(folder.Path, rewriteExpression);
+        var tests = Path.Combine(folder.Path, Path.GetFileName(UnitTestsPath));
+        File.Copy(UnitTestsPath, tests);
+        return ExternalCommand.Run("promtool", ["test", "rules", tests], folder.Path);
+    }
+}

@@ -135,10 +135,12 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
             return new DistillationRound(DistillationRoundOutcome.Failed, incumbent.Version, null, count, null, null, "training failed: " + e.Message);
         }
 
-        await _queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+        // Records are acknowledged only once the round has stored its candidates or rejected them: a distiller that
+        // dies before that leaves them unacknowledged, so a broker-backed queue hands them to the standby.
         var (judgeVersion, judgeDetail) = await PublishJudgeAsync(judgeResult).ConfigureAwait(false);
         if (!result.Accepted || result.Candidate is null)
         {
+            await _queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
             return new DistillationRound(
                 DistillationRoundOutcome.Rejected, incumbent.Version, null, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, result.Reason,
                 judgeVersion, judgeDetail);
@@ -148,6 +150,7 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
         {
             var published = await _small.PublishAsync(
                 result.Candidate, result.CandidateCheckAccuracy ?? double.NaN, CancellationToken.None).ConfigureAwait(false);
+            await _queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
             return new DistillationRound(
                 DistillationRoundOutcome.Accepted, published.Version, published.Version, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, result.Reason,
                 judgeVersion, judgeDetail);
@@ -155,6 +158,7 @@ public sealed class DistillationGrain : IDistillationGrain, IAsyncDisposable
         catch (Exception e)
         {
             _logger.LogError(e, "Storing or loading the distilled candidate failed; version {Version} keeps serving.", incumbent.Version);
+            await _queue.AcknowledgeAsync(delivery, CancellationToken.None).ConfigureAwait(false);
             var current = await _small.GetCurrentAsync().ConfigureAwait(false);
             return new DistillationRound(
                 DistillationRoundOutcome.Failed, current.Version, null, count, result.IncumbentCheckAccuracy, result.CandidateCheckAccuracy, "publishing failed: " + e.Message,

@@ -125,6 +125,36 @@ public sealed class JudgeGrain : IJudgeGrain
         }
     }
 
+    /// <summary>
+    /// Loads stored judge <paramref name="version"/> (hash verified by the store) and makes it current, e.g. when another
+    /// node announced it; the serving judge stays when the load fails.
+    /// </summary>
+    public async Task<JudgeVersion> ActivateAsync(int version, CancellationToken cancellationToken)
+    {
+        var storage = _storage ?? throw new InvalidOperationException("This judge has no model store series, so it cannot be replaced.");
+        await _swapLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var bytes = await storage.Store.LoadAsync(storage.Series, version, cancellationToken).ConfigureAwait(false);
+            var model = storage.Codec.Decode(bytes);
+            var current = Current.Model;
+            if (model.InputSize != current.InputSize || model.ClassCount != current.ClassCount)
+            {
+                throw new InvalidDataException(
+                    $"judge version {version} takes {model.InputSize} features and scores {model.ClassCount} classes; the serving one {current.InputSize} and {current.ClassCount}");
+            }
+
+            var next = new JudgeVersion(model, version);
+            Volatile.Write(ref _current, next);
+            _instruments.JudgeSwaps.Add(1);
+            return next;
+        }
+        finally
+        {
+            _swapLock.Release();
+        }
+    }
+
     private static void ValidateThreshold(double epsilon)
     {
         if (!(epsilon is > 0 and < 1))

@@ -14,4 +14,7 @@ public enum LargeModelStatus
 
     /// <summary>The pool is stopping; nothing was run. Retriable elsewhere.</summary>
     ShuttingDown,
+
+    /// <summary>The large model is out of reach (e.g. the message broker is disconnected); nothing was run. Retriable.</summary>
+    Unavailable,
 }

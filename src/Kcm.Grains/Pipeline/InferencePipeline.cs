@@ -192,6 +192,7 @@ public sealed class InferencePipeline
         {
             LargeModelStatus.QueueFull => (InferenceStatus.Overloaded, "overloaded"),
             LargeModelStatus.DeadlineExceeded => (InferenceStatus.DeadlineExceeded, "deadline_exceeded"),
+            LargeModelStatus.Unavailable => (InferenceStatus.LargeModelUnavailable, "large_model_unavailable"),
             _ => (InferenceStatus.ShuttingDown, "shutting_down"),
         };
         CountRefused(batchSize, tag);

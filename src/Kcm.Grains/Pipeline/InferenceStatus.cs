@@ -14,4 +14,7 @@ public enum InferenceStatus
 
     /// <summary>The node is stopping. Retriable elsewhere.</summary>
     ShuttingDown,
+
+    /// <summary>The large model is out of reach (its workers or the broker); no sample was answered. Retriable.</summary>
+    LargeModelUnavailable,
 }

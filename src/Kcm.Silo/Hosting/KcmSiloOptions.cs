@@ -50,6 +50,23 @@ public sealed class KcmSiloOptions
     /// <value>Default 1; 1 to 3600.</value>
     public int RetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>This silo's roles, comma-separated: any of <c>front</c>, <c>large</c>, <c>distiller</c>.</summary>
+    /// <value>Default "front,large,distiller" (the embedded mode).</value>
+    public string Roles { get; set; } = SiloRoleNames.All;
+
+    /// <summary>This node's name in the cluster (queue names, logs, <c>kcm_node_info</c>); letters, digits, '-', '_' and '.'.</summary>
+    /// <value>Default: the host name.</value>
+    public string? NodeId { get; set; }
+
+    /// <summary>The broker of the cluster mode; unset means embedded.</summary>
+    public RabbitMqSettings RabbitMq { get; set; } = new();
+
+    /// <summary>The parsed <see cref="Roles"/> (valid after <see cref="Validate"/>).</summary>
+    public SiloRoles ParsedRoles => SiloRoleNames.TryParse(Roles, out var roles, out _) ? roles : SiloRoles.None;
+
+    /// <summary><see cref="NodeId"/>, or the host name when unset.</summary>
+    public string EffectiveNodeId => string.IsNullOrWhiteSpace(NodeId) ? Environment.MachineName : NodeId;
+
     /// <summary>The large model pool's dynamic batcher.</summary>
     public LargeModelPoolOptions LargePool { get; set; } = new();
 
@@ -82,6 +99,7 @@ public sealed class KcmSiloOptions
         Check(RoutingWindowSeconds is >= 1 and <= 3600, nameof(RoutingWindowSeconds), "1 to 3600", RoutingWindowSeconds);
         Check(TeacherQueueCapacity is >= 1 and <= 10_000_000, nameof(TeacherQueueCapacity), "1 to 10000000", TeacherQueueCapacity);
         Check(RetryAfterSeconds is >= 1 and <= 3600, nameof(RetryAfterSeconds), "1 to 3600", RetryAfterSeconds);
+        problems.AddRange(ClusterProblems());
         problems.AddRange(LargePool.Problems($"{SectionName}:{nameof(LargePool)}:"));
         problems.AddRange(Distillation.Problems($"{SectionName}:{nameof(Distillation)}:"));
         if (problems.Count > 0)
@@ -95,6 +113,32 @@ public sealed class KcmSiloOptions
             {
                 problems.Add($"{SectionName}:{field} must be {range} (was {value}).");
             }
+        }
+    }
+
+    private IEnumerable<string> ClusterProblems()
+    {
+        if (!SiloRoleNames.TryParse(Roles, out var roles, out var unknown))
+        {
+            yield return $"{SectionName}:{nameof(Roles)} must list one or more of front, large, distiller (was '{Roles}'{(unknown is null ? string.Empty : $"; '{unknown}' is not a role")}).";
+        }
+
+        var node = EffectiveNodeId;
+        if (node.Length is 0 or > 64 || node.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            yield return $"{SectionName}:{nameof(NodeId)} must be 1 to 64 letters, digits, '-', '_' or '.' (was '{node}').";
+        }
+
+        if (RabbitMq.Uri is { } uri)
+        {
+            if (!System.Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("amqp" or "amqps"))
+            {
+                yield return $"{SectionName}:{nameof(RabbitMq)}:Uri must be an absolute amqp:// or amqps:// URI.";
+            }
+        }
+        else if (roles != SiloRoles.None && roles != SiloRoles.All)
+        {
+            yield return $"{SectionName}:{nameof(RabbitMq)}:Uri is required when {SectionName}:{nameof(Roles)} is not all of front,large,distiller (was '{Roles}').";
         }
     }
 }

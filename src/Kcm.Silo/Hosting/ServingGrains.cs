@@ -7,15 +7,20 @@ using Kcm.Grains.Storage;
 
 namespace Kcm.Silo.Hosting;
 
-/// <summary>The grains of one served model once loaded, with the pipeline that routes between them.</summary>
+/// <summary>
+/// The grains of one served model once loaded, with the pipeline that routes between them. <paramref name="owned"/>
+/// are stopped in order on dispose (the embedded mode: distillation, then the large pool; the cluster mode also its
+/// consumers and the broker connection).
+/// </summary>
 public sealed class ServingGrains(
     InferencePipeline pipeline,
-    JudgeGrain judge,
-    SmallModelGrain small,
-    LargeModelPoolGrain large,
-    DistillationGrain distillation,
-    InProcessTeacherQueue teachers,
-    LocalDirectoryModelStore store) : IAsyncDisposable
+    IJudgeGrain judge,
+    ISmallModelGrain small,
+    ILargeModelPoolGrain large,
+    IDistillationGrain distillation,
+    ITeacherQueue teachers,
+    LocalDirectoryModelStore store,
+    IReadOnlyList<IAsyncDisposable> owned) : IAsyncDisposable
 {
     public InferencePipeline Pipeline { get; } = pipeline;
 
@@ -33,7 +38,9 @@ public sealed class ServingGrains(
 
     public async ValueTask DisposeAsync()
     {
-        await distillation.DisposeAsync().ConfigureAwait(false);
-        await large.DisposeAsync().ConfigureAwait(false);
+        foreach (var part in owned)
+        {
+            await part.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Kcm.Cluster.Telemetry;
 using Kcm.Grains.Distillation;
 using Kcm.Grains.Judge;
 using Kcm.Grains.Large;
@@ -19,6 +20,7 @@ internal sealed class ServingStartup(
     IServingModelSource source,
     IOptions<KcmSiloOptions> options,
     KcmInstruments instruments,
+    ClusterInstruments clusterInstruments,
     ILoggerFactory loggers,
     IHostApplicationLifetime lifetime) : BackgroundService
 {
@@ -40,6 +42,13 @@ internal sealed class ServingStartup(
         {
             await Task.Yield();
             var settings = options.Value;
+            if (settings.RabbitMq.Uri is not null)
+            {
+                await new ClusterServingStartup(node, source, settings, instruments, clusterInstruments, loggers).StartAsync(stoppingToken).ConfigureAwait(false);
+                return;
+            }
+
+            _logger.LogInformation("Node {NodeId} runs embedded with roles {Roles} (no broker).", settings.EffectiveNodeId, SiloRoleNames.All);
             var store = new LocalDirectoryModelStore(SiloPaths.Resolve(settings.StorePath), settings.KeepVersions);
             _logger.LogInformation("Loading models for {Model} (store {Store}).", settings.ModelName, store.Root);
             var models = await source.LoadAsync(settings, store, stoppingToken).ConfigureAwait(false);
@@ -65,7 +74,7 @@ internal sealed class ServingStartup(
             var pipeline = new InferencePipeline(
                 settings.ModelName, judge, small, large, teachers, instruments, new RoutingWindow(settings.RoutingWindowSeconds),
                 TimeSpan.FromMilliseconds(settings.RequestTimeoutMilliseconds));
-            var grains = new ServingGrains(pipeline, judge, small, large, distillation, teachers, store);
+            var grains = new ServingGrains(pipeline, judge, small, large, distillation, teachers, store, [distillation, large]);
             if (stoppingToken.IsCancellationRequested)
             {
                 await grains.DisposeAsync().ConfigureAwait(false);

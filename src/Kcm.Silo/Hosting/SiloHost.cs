@@ -1,3 +1,4 @@
+using Kcm.Cluster.Telemetry;
 using Kcm.Contracts;
 using Kcm.Grains.Telemetry;
 using Kcm.Metrics;
@@ -17,6 +18,9 @@ namespace Kcm.Silo.Hosting;
 /// </summary>
 public sealed class SiloHost : IAsyncDisposable
 {
+    /// <summary>The problem code of an inference request sent to a silo without the front role.</summary>
+    public const string NotAFront = "not_a_front";
+
     private readonly WebApplication _app;
 
     private SiloHost(WebApplication app)
@@ -64,6 +68,7 @@ public sealed class SiloHost : IAsyncDisposable
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddSingleton<ServingNode>();
         builder.Services.AddSingleton<KcmInstruments>();
+        builder.Services.AddSingleton<ClusterInstruments>();
         builder.Services.AddSingleton(_ => new PrometheusExporter(new PrometheusExporterOptions { MeterNamePrefix = KcmInstruments.MeterName }));
         builder.Services.AddHostedService<ServingStartup>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, KcmJsonContext.Default));
@@ -79,6 +84,13 @@ public sealed class SiloHost : IAsyncDisposable
         // Instruments and exporter exist before the first request so /metrics lists every family from the start.
         app.Services.GetRequiredService<PrometheusExporter>();
         app.Services.GetRequiredService<KcmInstruments>();
+        app.Services.GetRequiredService<ClusterInstruments>();
+        if (!options.ParsedRoles.HasFlag(SiloRoles.Front))
+        {
+            // Only fronts answer inference; other roles keep health, readiness, metrics and the admin API.
+            app.Use(RefuseInferenceAsync);
+        }
+
         app.MapOpenApi(KcmRoutes.OpenApi.Replace("v1", "{documentName}", StringComparison.Ordinal));
         ServingEndpoints.Map(app);
         AdminEndpoints.Map(app);
@@ -133,6 +145,20 @@ public sealed class SiloHost : IAsyncDisposable
         {
             await _app.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static Task RefuseInferenceAsync(HttpContext context, RequestDelegate next)
+    {
+        var path = context.Request.Path;
+        if (HttpMethods.IsPost(context.Request.Method) && path.StartsWithSegments("/v1/models", StringComparison.Ordinal)
+            && path.Value!.EndsWith("/infer", StringComparison.Ordinal))
+        {
+            var roles = context.RequestServices.GetRequiredService<IOptions<KcmSiloOptions>>().Value.Roles;
+            return ProblemResponses.WriteAsync(context, StatusCodes.Status404NotFound, NotAFront, "Not a front",
+                $"This silo's roles are '{roles}'; send inference requests to a front.", false);
+        }
+
+        return next(context);
     }
 
     private static Task WriteMetricsAsync(HttpContext context, PrometheusExporter exporter)

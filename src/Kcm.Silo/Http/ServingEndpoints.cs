@@ -78,6 +78,11 @@ internal static class ServingEndpoints
                 await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.DeadlineExceeded, "Deadline exceeded",
                     $"The large model could not answer within {settings.RequestTimeoutMilliseconds} ms.", true, settings.RetryAfterSeconds).ConfigureAwait(false);
                 break;
+            case InferenceStatus.LargeModelUnavailable:
+                await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemResponses.LargeModelUnavailable, "Large model unavailable",
+                    "The large model cannot be reached (the message broker is disconnected); retry after the indicated delay.", true, settings.RetryAfterSeconds)
+                    .ConfigureAwait(false);
+                break;
             default:
                 await ProblemResponses.NotReadyAsync(context, stopping: true, settings.RetryAfterSeconds).ConfigureAwait(false);
                 break;
@@ -124,6 +129,14 @@ internal static class ServingEndpoints
         {
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync("ready", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (node.Grains is not null && !node.IsStopping && !node.IsBrokerConnected)
+        {
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemResponses.BrokerDisconnected, "Broker disconnected",
+                "The silo lost its message broker and is reconnecting; small-route answers still work, large-route ones are refused.", true,
+                options.Value.RetryAfterSeconds).ConfigureAwait(false);
             return;
         }
 

@@ -115,7 +115,7 @@ def apply_merges(symbols, ranks):
 
 
 class ByteLevelBpe:
-    def __init__(self, texts):
+    def __init__(self, texts, size=BYTE_LEVEL_SIZE):
         self.alphabet = byte_to_unicode()
         counts = {}
         for text in texts.values():
@@ -125,7 +125,7 @@ class ByteLevelBpe:
         self.vocab = {"<|endoftext|>": 0}
         for b in range(256):
             self.vocab[self.alphabet[b]] = len(self.vocab)
-        self.merges = train_merges(counts, self.vocab, BYTE_LEVEL_SIZE)
+        self.merges = train_merges(counts, self.vocab, size)
         self.ranks = {pair: rank for rank, pair in enumerate(self.merges)}
 
     def to_alphabet(self, text):
@@ -157,7 +157,7 @@ class ByteLevelBpe:
 
 
 class SentencePieceBpe:
-    def __init__(self, texts):
+    def __init__(self, texts, size=SENTENCEPIECE_SIZE):
         counts = {}
         chars = {}
         for text in texts.values():
@@ -176,7 +176,7 @@ class SentencePieceBpe:
             if chars[ch] >= 2 and ch not in self.vocab:
                 self.vocab[ch] = len(self.vocab)
         counts = {w: c for w, c in counts.items() if all(ch in self.vocab for ch in w)}
-        self.merges = train_merges(counts, self.vocab, SENTENCEPIECE_SIZE)
+        self.merges = train_merges(counts, self.vocab, size)
         self.ranks = {pair: rank for rank, pair in enumerate(self.merges)}
 
     @staticmethod

@@ -7,5 +7,6 @@ var root = new RootCommand("KCM Serving: a small and a large model served as one
     DemoCommand.Create(),
     EvalCommand.Create(),
     ServeCommand.Create(),
+    DeepenCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

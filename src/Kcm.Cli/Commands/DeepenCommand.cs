@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using Kcm.DeePEn.Ensemble;
+using Kcm.DeePEn.Evaluation;
+using Kcm.DeePEn.Tokenizers;
+using Kcm.Onnx;
+using Spectre.Console;
+
+namespace Kcm.Cli.Commands;
+
+/// <summary>`kcm deepen`: DeePEn next-token accuracy of the shipped State of the Union models on held-out addresses; prints a table, optionally writes JSON.</summary>
+internal static class DeepenCommand
+{
+    private const string ModelPattern = "sotu-*";
+
+    public static Command Create()
+    {
+        var json = new Option<string?>("--json") { Description = "Write the report as JSON to this file." };
+        var models = new Option<string?>("--models") { Description = "Folder holding the model folders (sotu-*). Default: models/ under the repository." };
+        var corpus = new Option<string?>("--corpus") { Description = $"The State of the Union JSON files. Default: {SotuCorpus.RelativeFolder} (./kcm setup)." };
+        var positions = new Option<int?>("--positions") { Description = "Test positions (main-model tokens) to score. Default 2000." };
+        var devPositions = new Option<int?>("--dev-positions") { Description = "Development positions (main model and DeePEn-Adapt weights). Default 500." };
+        var quick = new Option<bool>("--quick") { Description = "A small, fast configuration (80 test positions)." };
+        var command = new Command("deepen", "DeePEn on held-out State of the Union addresses: next-token accuracy of each model and of DeePEn-Avg/-Adapt in the main model's vocabulary.")
+        {
+            json, models, corpus, positions, devPositions, quick,
+        };
+        command.SetAction(parseResult =>
+        {
+            var home = Environment.GetEnvironmentVariable("KCM_HOME") is { Length: > 0 } h ? h : Directory.GetCurrentDirectory();
+            var options = parseResult.GetValue(quick) ? DeePEnEvaluationOptions.Quick : new DeePEnEvaluationOptions();
+            options = options with
+            {
+                TestPositions = parseResult.GetValue(positions) ?? options.TestPositions,
+                DevelopmentPositions = parseResult.GetValue(devPositions) ?? options.DevelopmentPositions,
+            };
+            var modelsFolder = parseResult.GetValue(models) ?? Path.Combine(home, "models");
+            var folders = Directory.Exists(modelsFolder) ? Directory.GetDirectories(modelsFolder, ModelPattern).Order(StringComparer.Ordinal).ToArray() : [];
+            if (folders.Length < 2)
+            {
+                Console.Error.WriteLine($"deepen: need at least two model folders {ModelPattern} in {modelsFolder} (found {folders.Length}).");
+                return 2;
+            }
+
+            var members = new List<EnsembleMember>();
+            try
+            {
+                options.Validate();
+                var sessionOptions = new OnnxSessionOptions { IntraOpThreads = 1 };
+                foreach (var folder in folders)
+                {
+                    members.Add(EnsembleMember.Load(folder, sessionOptions));
+                }
+
+                var data = SotuCorpus.Load(parseResult.GetValue(corpus) ?? SotuCorpus.DefaultFolder(home));
+                var report = new DeePEnEvaluation(members, options).Run(data, new ConsoleProgress());
+                Print(report);
+                if (parseResult.GetValue(json) is { } jsonPath)
+                {
+                    File.WriteAllText(jsonPath, DeePEnReportJson.Serialize(report));
+                    AnsiConsole.MarkupLineInterpolated($"report: {jsonPath}");
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxRuntimeNotFoundException)
+            {
+                Console.Error.WriteLine($"deepen: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                foreach (var member in members)
+                {
+                    member.Dispose();
+                }
+            }
+        });
+        return command;
+    }
+
+    private static void Print(DeePEnReport report)
+    {
+        var models = new Table().Title(Markup.Escape($"Single models (main: {report.MainModel}; bpb = bits per byte, acc. = next-token accuracy)"))
+            .AddColumns("model", "vocab", "dev bpb", "test bpb", "own acc.", "dev acc.*", "test acc.*", "adapt w");
+        foreach (var m in report.Models)
+        {
+            models.AddRow(
+                Markup.Escape(m.Name),
+                m.Vocabulary.ToString(CultureInfo.InvariantCulture),
+                Number(m.DevelopmentBitsPerByte),
+                Number(m.TestBitsPerByte),
+                Percent(m.TestOwnAccuracy),
+                Percent(m.DevelopmentAccuracy),
+                Percent(m.TestAccuracy),
+                Number(m.AdaptiveWeight));
+        }
+
+        models.Caption("* in the main model's vocabulary (an assistant alone: its distribution mapped through the anchors)");
+        AnsiConsole.Write(models);
+        var modes = new Table().Title(Markup.Escape($"Next-token accuracy in {report.MainModel}'s vocabulary, {report.TestPositions} test positions ({report.TestPassages} passages)"))
+            .AddColumns("mode", "accuracy", "changed vs main", "fusion ms/step");
+        foreach (var (name, figures) in report.Modes)
+        {
+            modes.AddRow(Markup.Escape(name), Percent(figures.Accuracy), Percent(figures.ChangedShare), Number(figures.MillisecondsPerStep));
+        }
+
+        AnsiConsole.Write(modes);
+        AnsiConsole.MarkupLineInterpolated(
+            $"anchors {report.AnchorCount}, relative matrices {report.RelativeMatrixBytes / 1024.0 / 1024.0:F1} MiB, decoding {report.MillisecondsPerPositionDecoding:F2} ms/position, skipped passages {report.SkippedPassages}, elapsed {report.Seconds:F0} s");
+    }
+
+    private static string Percent(double value) => value.ToString("P2", CultureInfo.InvariantCulture);
+
+    private static string Number(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    /// <summary>Prints progress on the calling thread.</summary>
+    private sealed class ConsoleProgress : IProgress<string>
+    {
+        public void Report(string value) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {value}");
+    }
+}

@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Text;
+using Kcm.DeePEn.Ensemble;
+using Kcm.DeePEn.Fusion;
+using Kcm.DeePEn.Tokenizers;
+
+namespace Kcm.DeePEn.Evaluation;
+
+/// <summary>
+/// Measures DeePEn on held-out State of the Union text by teacher forcing: at each position of a passage's main-model
+/// tokenisation every model sees the same text (the main model its own tokens, each assistant its re-tokenisation of
+/// the decoded text, as the reference implementation does), and each mode's next token is compared with the true next
+/// main-model token. The main model is the best single model on the development passages (lowest bits per byte);
+/// DeePEn-Adapt's weights are the models' development accuracies in the main model's vocabulary.
+/// </summary>
+public sealed class DeePEnEvaluation
+{
+    private readonly IReadOnlyList<EnsembleMember> _members;
+    private readonly DeePEnEvaluationOptions _options;
+
+    public DeePEnEvaluation(IReadOnlyList<EnsembleMember> members, DeePEnEvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Count < 2)
+        {
+            throw new ArgumentException($"An ensemble needs at least two models (got {members.Count}).", nameof(members));
+        }
+
+        _members = members;
+        _options = options ?? new DeePEnEvaluationOptions();
+        _options.Validate();
+    }
+
+    public DeePEnReport Run(SotuCorpus corpus, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        var clock = Stopwatch.StartNew();
+        progress?.Report("building anchors and relative matrices");
+        var space = RelativeSpace.Build(_members);
+        var count = _members.Count;
+
+        var developmentPassages = SelectPassages(corpus.Development, 0, _options.DevelopmentPositions, out var skippedDevelopment);
+        var developmentOwn = new OwnFigures[count];
+        for (var i = 0; i < count; i++)
+        {
+            progress?.Report($"development bits per byte: {_members[i].Name}");
+            developmentOwn[i] = Own(_members[i], developmentPassages);
+        }
+
+        var main = 0;
+        for (var i = 1; i < count; i++)
+        {
+            if (developmentOwn[i].BitsPerByte < developmentOwn[main].BitsPerByte)
+            {
+                main = i;
+            }
+        }
+
+        var singles = Singles(space, main);
+        progress?.Report($"development accuracy in {_members[main].Name}'s vocabulary");
+        var decoder = new EnsembleDecoder(_members, main);
+        var development = TeacherForce(decoder, developmentPassages, singles, _options.DevelopmentPositions);
+        var developmentAccuracy = singles.Select(s => s.Accuracy).ToArray();
+        var adaptiveWeights = FusionWeights.Adaptive(developmentAccuracy);
+
+        var average = new Scorer("avg", new DeePEnFusion(space.Relatives, FusionWeights.Average(count), main, _options.Search), [.. Enumerable.Range(0, count)]);
+        var adaptive = new Scorer("adapt", new DeePEnFusion(space.Relatives, adaptiveWeights, main, _options.Search), [.. Enumerable.Range(0, count)]);
+        var testSingles = Singles(space, main);
+        var testPassages = SelectPassages(corpus.Test, main, _options.TestPositions, out var skippedTest);
+        progress?.Report($"test: {testPassages.Count} passages, up to {_options.TestPositions} positions");
+        var test = TeacherForce(decoder, testPassages, [.. testSingles, average, adaptive], _options.TestPositions);
+
+        var models = new List<MemberFigures>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var member = _members[i];
+            var own = Own(member, testPassages);
+            models.Add(new MemberFigures(
+                member.Name,
+                member.Tokenizer.Kind == TokenizerKind.ByteLevel ? "byte-level BPE" : "SentencePiece-style BPE",
+                member.Tokenizer.VocabularySize,
+                developmentOwn[i].BitsPerByte,
+                own.BitsPerByte,
+                own.PerplexityPerToken,
+                own.Accuracy,
+                developmentAccuracy[i],
+                testSingles[i].Accuracy,
+                adaptiveWeights[i]));
+        }
+
+        var modes = new Dictionary<string, ModeFigures>(StringComparer.Ordinal)
+        {
+            ["main"] = testSingles[main].Figures(),
+            ["avg"] = average.Figures(),
+            ["adapt"] = adaptive.Figures(),
+        };
+        return new DeePEnReport(
+            _members[main].Name,
+            models,
+            modes,
+            space.Anchors.Count,
+            space.Bytes,
+            test.Passages,
+            test.Positions,
+            development.Positions,
+            skippedDevelopment + skippedTest,
+            test.Positions == 0 ? 0 : test.DecodingMilliseconds / test.Positions,
+            clock.Elapsed.TotalSeconds,
+            _options);
+    }
+
+    // Each model alone in the main model's vocabulary: the main model's argmax, or an assistant's distribution mapped
+    // through the relative space and back (DeePEn with all the weight on that model).
+    private Scorer[] Singles(RelativeSpace space, int main)
+    {
+        var singles = new Scorer[_members.Count];
+        for (var i = 0; i < singles.Length; i++)
+        {
+            if (i == main)
+            {
+                singles[i] = new Scorer(_members[i].Name, null, []);
+                continue;
+            }
+
+            var weights = new float[_members.Count];
+            weights[i] = 1f;
+            singles[i] = new Scorer(_members[i].Name, new DeePEnFusion(space.Relatives, weights, main, _options.Search), [i]);
+        }
+
+        return singles;
+    }
+
+    private Tally TeacherForce(EnsembleDecoder decoder, IReadOnlyList<string> passages, IReadOnlyList<Scorer> scorers, int maxPositions)
+    {
+        var main = decoder.MainModel;
+        var tokenizer = _members[main].Tokenizer;
+        var tally = new Tally();
+        var watch = new Stopwatch();
+        foreach (var passage in passages)
+        {
+            var tokens = tokenizer.Encode(passage);
+            if (tokens.Length < 2)
+            {
+                continue;
+            }
+
+            // The assistants need some text: the context starts with the fewest main tokens that decode to a
+            // complete character (one token, unless the passage opens with a bare "▁" or a split character).
+            var first = 1;
+            while (first < tokens.Length && EnsembleDecoder.TextOf(tokenizer, tokens.AsSpan(0, first)).Length == 0)
+            {
+                first++;
+            }
+
+            if (first >= tokens.Length)
+            {
+                continue;
+            }
+
+            tally.Passages++;
+            watch.Restart();
+            decoder.Start(tokens.AsSpan(0, first));
+            tally.DecodingMilliseconds += watch.Elapsed.TotalMilliseconds;
+            for (var t = first; t < tokens.Length; t++)
+            {
+                var own = TensorPrimitives.IndexOfMax(decoder.Logits(main));
+                foreach (var scorer in scorers)
+                {
+                    scorer.Score(decoder, own, tokens[t]);
+                }
+
+                if (++tally.Positions >= maxPositions)
+                {
+                    return tally;
+                }
+
+                if (t < tokens.Length - 1)
+                {
+                    watch.Restart();
+                    decoder.Append(tokens[t]);
+                    tally.DecodingMilliseconds += watch.Elapsed.TotalMilliseconds;
+                }
+            }
+        }
+
+        return tally;
+    }
+
+    // Passages of every address in a seeded random order (so a cap spreads over all addresses), skipping any that
+    // exceeds some model's context, until the counting model's positions reach the cap.
+    private List<string> SelectPassages(IReadOnlyList<SotuAddress> addresses, int countingMember, int maxPositions, out int skipped)
+    {
+        var all = addresses.SelectMany(a => Passages.Split(a.Text, _options.PassageCharacters)).ToArray();
+        new Random(_options.Seed).Shuffle(all);
+        var chosen = new List<string>();
+        var positions = 0;
+        skipped = 0;
+        foreach (var passage in all)
+        {
+            var fits = true;
+            var counted = 0;
+            for (var i = 0; i < _members.Count; i++)
+            {
+                var length = _members[i].Tokenizer.Encode(passage).Length;
+                fits &= length <= _members[i].Context;
+                if (i == countingMember)
+                {
+                    counted = length - 1;
+                }
+            }
+
+            if (!fits)
+            {
+                skipped++;
+                continue;
+            }
+
+            chosen.Add(passage);
+            positions += counted;
+            if (positions >= maxPositions)
+            {
+                break;
+            }
+        }
+
+        return chosen;
+    }
+
+    // Full-sequence figures in the model's own tokenisation; the first token of a passage has no context and is not scored.
+    private static OwnFigures Own(EnsembleMember member, IReadOnlyList<string> passages)
+    {
+        double loss = 0;
+        long bytes = 0;
+        long tokens = 0;
+        long correct = 0;
+        foreach (var passage in passages)
+        {
+            var ids = member.Tokenizer.Encode(passage);
+            if (ids.Length < 2)
+            {
+                continue;
+            }
+
+            var input = Array.ConvertAll(ids, id => (long)id);
+            var logits = member.Model.Forward(input, member.Model.CreateCache());
+            var vocabulary = logits.Length / ids.Length;
+            for (var i = 0; i + 1 < ids.Length; i++)
+            {
+                var row = logits.AsSpan(i * vocabulary, vocabulary);
+                var max = TensorPrimitives.Max(row);
+                double sum = 0;
+                foreach (var value in row)
+                {
+                    sum += Math.Exp(value - max);
+                }
+
+                loss += max + Math.Log(sum) - row[ids[i + 1]];
+                correct += TensorPrimitives.IndexOfMax(row) == ids[i + 1] ? 1 : 0;
+            }
+
+            tokens += ids.Length - 1;
+            bytes += Encoding.UTF8.GetByteCount(passage) - Encoding.UTF8.GetByteCount(member.Tokenizer.Decode(ids.AsSpan(0, 1)));
+        }
+
+        return tokens == 0 || bytes <= 0
+            ? new OwnFigures(double.NaN, double.NaN, double.NaN)
+            : new OwnFigures(loss / bytes / Math.Log(2), Math.Exp(loss / tokens), (double)correct / tokens);
+    }
+
+    private sealed record OwnFigures(double BitsPerByte, double PerplexityPerToken, double Accuracy);
+
+    private sealed class Tally
+    {
+        public int Passages { get; set; }
+
+        public int Positions { get; set; }
+
+        public double DecodingMilliseconds { get; set; }
+    }
+
+    /// <summary>One mode's choice at each position and its running counts.</summary>
+    private sealed class Scorer(string name, DeePEnFusion? fusion, int[] members)
+    {
+        private readonly Stopwatch _watch = new();
+        private long _positions;
+        private long _correct;
+        private long _changed;
+
+        public string Name { get; } = name;
+
+        public double Accuracy => _positions == 0 ? 0 : (double)_correct / _positions;
+
+        public void Score(EnsembleDecoder decoder, int mainChoice, int target)
+        {
+            var choice = mainChoice;
+            if (fusion is not null)
+            {
+                _watch.Start();
+                fusion.Reset();
+                foreach (var member in members)
+                {
+                    fusion.AddLogits(member, decoder.Logits(member));
+                }
+
+                choice = fusion.Search(decoder.Logits(decoder.MainModel));
+                _watch.Stop();
+            }
+
+            _positions++;
+            _correct += choice == target ? 1 : 0;
+            _changed += choice != mainChoice ? 1 : 0;
+        }
+
+        public ModeFigures Figures() => new(
+            Accuracy,
+            _positions == 0 ? 0 : (double)_changed / _positions,
+            _positions == 0 ? 0 : _watch.Elapsed.TotalMilliseconds / _positions);
+    }
+}

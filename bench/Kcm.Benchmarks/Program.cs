@@ -7,5 +7,6 @@ var root = new RootCommand("KCM benchmarks: ./kcm bench <name>")
     Kcm.Benchmarks.Judge.JudgeBenchmark.Create(),
     Kcm.Benchmarks.Onnx.OnnxBenchmark.Create(),
     Kcm.Benchmarks.Serve.ServeBenchmark.Create(),
+    Kcm.Benchmarks.Cluster.ClusterBenchmark.Create(),
 };
 return await root.Parse(args).InvokeAsync();

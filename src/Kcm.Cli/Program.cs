@@ -7,6 +7,7 @@ var root = new RootCommand("KCM Serving: a small and a large model served as one
     DemoCommand.Create(),
     EvalCommand.Create(),
     ServeCommand.Create(),
+    ClusterCommand.Create(),
     DeepenCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

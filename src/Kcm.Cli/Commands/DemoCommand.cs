@@ -20,12 +20,13 @@ internal static class DemoCommand
         var json = new Option<string?>("--json") { Description = "Where to write the JSON copy of the report (default .kcm/demo-<time>.json)." };
         var store = new Option<string?>("--store") { Description = "Model store folder to use and keep (default: a fresh temporary folder, deleted afterwards)." };
         var quick = new Option<bool>("--quick") { Description = "Small scale (seed 3000, traffic 9000 in 2 waves, test 2000, 2 epochs, a round every 2000): about a minute." };
+        var cluster = new Option<bool>("--cluster") { Description = "Run against a local cluster of silo processes over RabbitMQ (the one 'kcm cluster up' started, or one started and stopped for the demo)." };
         var command = new Command(
             "demo",
             "The main job: the large model's test accuracy through ONNX Runtime, then an embedded silo trained on a labelled seed split "
             + "serving the rest of Fashion-MNIST as live traffic while distillation rounds hot-swap the small model, and a report.")
         {
-            seedSize, traffic, waves, testSize, batch, concurrency, epochs, recordsPerRound, json, store, quick,
+            seedSize, traffic, waves, testSize, batch, concurrency, epochs, recordsPerRound, json, store, quick, cluster,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -44,6 +45,7 @@ internal static class DemoCommand
                 RecordsPerRound = parse.GetValue(recordsPerRound) ?? start.RecordsPerRound,
                 JsonPath = parse.GetValue(json),
                 StorePath = parse.GetValue(store),
+                Cluster = parse.GetValue(cluster),
             };
             try
             {

@@ -36,6 +36,9 @@ internal sealed record DemoOptions
     /// <summary>The model store; null means a fresh temporary folder, deleted afterwards.</summary>
     public string? StorePath { get; init; }
 
+    /// <summary>Whether the demo runs against a local cluster of silo processes (kcm cluster up) instead of an embedded silo.</summary>
+    public bool Cluster { get; init; }
+
     /// <summary>The settings of --quick: the same phases on a small scale, well under a minute on two cores.</summary>
     public static DemoOptions Quick { get; } = new()
     {
@@ -57,6 +60,11 @@ internal sealed record DemoOptions
         if (JsonPath is { Length: 0 })
         {
             problems.Add("--json must be a file path when given.");
+        }
+
+        if (Cluster && StorePath is not null)
+        {
+            problems.Add("--store cannot be combined with --cluster: the cluster's silos share its own store (.kcm/cluster/store).");
         }
 
         if (problems.Count > 0)

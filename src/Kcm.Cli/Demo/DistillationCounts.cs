@@ -11,9 +11,9 @@ internal sealed record DistillationCounts(int Accepted, int Rejected, int Failed
 
     public int Total => Accepted + Rejected + Failed + Empty;
 
-    public static async Task<DistillationCounts> ReadAsync(HttpClient http, Uri metricsAddress, CancellationToken cancellationToken)
+    public static async Task<DistillationCounts> ReadAsync(MetricsSource metrics, CancellationToken cancellationToken)
     {
-        var text = await http.GetStringAsync(metricsAddress, cancellationToken).ConfigureAwait(false);
+        var text = await metrics.ReadAsync(cancellationToken).ConfigureAwait(false);
         int accepted = 0, rejected = 0, failed = 0, empty = 0;
         foreach (var line in text.AsSpan().EnumerateLines())
         {

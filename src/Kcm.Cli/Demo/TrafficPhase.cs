@@ -12,7 +12,7 @@ namespace Kcm.Cli.Demo;
 /// The data can be sent in waves with a pause between them (see <see cref="RunAsync"/>); throughput counts
 /// only the time traffic flowed.
 /// </summary>
-internal sealed class TrafficPhase(KcmClient client, HttpClient http, Uri metricsAddress, DemoOptions options)
+internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, DemoOptions options)
 {
     public async Task<PhaseResult> RunAsync(string name, Dataset data, int waves = 1, Func<Task>? betweenWaves = null)
     {
@@ -95,7 +95,7 @@ internal sealed class TrafficPhase(KcmClient client, HttpClient http, Uri metric
                     var finished = await Task.WhenAny(work, Task.Delay(250)).ConfigureAwait(false) == work;
                     if (finished || lastMetrics is null || clock.Elapsed - lastMetrics > TimeSpan.FromSeconds(1))
                     {
-                        rounds = await DistillationCounts.ReadAsync(http, metricsAddress, CancellationToken.None).ConfigureAwait(false);
+                        rounds = await DistillationCounts.ReadAsync(metrics, CancellationToken.None).ConfigureAwait(false);
                         lastMetrics = clock.Elapsed;
                     }
 

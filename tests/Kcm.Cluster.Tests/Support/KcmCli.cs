@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using Kcm.Testing;
+
+namespace Kcm.Cluster.Tests.Support;
+
+/// <summary>Runs the built <c>kcm</c> CLI (kcm.dll, located at build time) as a child process.</summary>
+public static class KcmCli
+{
+    /// <summary>The built kcm.dll.</summary>
+    public static string Assembly { get; } = typeof(KcmCli).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "KcmCliAssembly").Value!;
+
+    /// <summary>Runs <c>dotnet kcm.dll arguments</c> with KCM_HOME at the repository; returns the exit code and all output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot.Path,
+        };
+        start.ArgumentList.Add(Assembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["KCM_HOME"] = RepositoryRoot.Path;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var output = new StringBuilder();
+        var reading = Task.WhenAll(
+            Task.Run(async () => output.Append(await process.StandardOutput.ReadToEndAsync())),
+            Task.Run(async () => output.Append(await process.StandardError.ReadToEndAsync())));
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kcm {string.Join(' ', arguments)} did not finish within {timeout}.");
+        }
+
+        await reading;
+        return (process.ExitCode, output.ToString());
+    }
+}

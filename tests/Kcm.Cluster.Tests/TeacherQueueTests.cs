@@ -121,6 +121,31 @@ public sealed class TeacherQueueTests(BrokerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_record_published_twice_under_one_id_is_used_once()
+    {
+        var (distiller, _) = await StartQueueAsync("distiller", consume: 100);
+        var queue = ClusterNames.TeacherQueue(_model);
+        var body = TeacherRecordCodec.Encode(Sample(1));
+        var properties = new BasicProperties { Persistent = true, MessageId = "front-x:run:1" };
+        await using var connection = await BrokerConnection.ConnectAsync(Broker, "raw", NullLogger.Instance, CancellationToken.None);
+        await using var channel = await connection.OpenChannelAsync(confirms: true, null, CancellationToken.None);
+        // The second publish is what a front does when the broker went away before confirming the first.
+        await channel.BasicPublishAsync(string.Empty, queue, true, properties, body);
+        await channel.BasicPublishAsync(string.Empty, queue, true, properties, body);
+
+        var delivery = await TakeAtLeastAsync(distiller, 1);
+        await WaitUntilAsync(() => _counters.Total("kcm_teacher_records_duplicates_total") == 1, TimeSpan.FromSeconds(10));
+        await distiller.AcknowledgeAsync(delivery, CancellationToken.None);
+        await channel.BasicPublishAsync(string.Empty, queue, true, properties, body); // after the round used it
+        await WaitUntilAsync(() => _counters.Total("kcm_teacher_records_duplicates_total") == 2, TimeSpan.FromSeconds(10));
+
+        Assert.Single(delivery.Samples);
+        Assert.Equal(1, _counters.Total("kcm_teacher_records_consumed_total"));
+        Assert.Equal(0, distiller.Count);
+        Assert.Equal(0u, await MessagesInAsync(queue));
+    }
+
+    [Fact]
     public async Task An_undecodable_record_goes_to_the_dead_letter_queue_with_its_reason()
     {
         var (distiller, _) = await StartQueueAsync("distiller", consume: 100);

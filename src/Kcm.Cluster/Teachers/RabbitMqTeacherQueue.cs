@@ -17,11 +17,15 @@ namespace Kcm.Cluster.Teachers;
 /// <c>prefetch</c> records, and acknowledges them to the broker only when the round that used them acknowledges its
 /// delivery (after its candidate was stored or rejected); a distiller that dies leaves them unacknowledged, so the
 /// broker hands them to the standby. Records that do not decode go to the dead-letter queue with the reason in the
-/// <see cref="ClusterHeaders.DeadReason"/> header.
+/// <see cref="ClusterHeaders.DeadReason"/> header. Each record carries an id (node, process, sequence) as its message
+/// id, the same when republished after a lost confirm; the consumer drops a record whose id it already holds or used
+/// recently, so a publish retried during a broker outage is distilled once. (A record redelivered after the consumer's
+/// own channel failed is at least once, as the broker's redelivery is.)
 /// </summary>
 public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
 {
     private const int PublishBatch = 64;
+    private const int RememberedIds = 200_000;
 
     private readonly BrokerConnection _broker;
     private readonly string _queue;
@@ -31,7 +35,11 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
     private readonly ClusterInstruments _clusterInstruments;
     private readonly ILogger _logger;
     private readonly IChannel _publishChannel;
-    private readonly Channel<TeacherSample> _outgoing;
+    private readonly Channel<OutgoingRecord> _outgoing;
+    private readonly string _idPrefix;
+    private readonly HashSet<string> _pendingIds = new(StringComparer.Ordinal);
+    private readonly RecentRecordIds _usedIds = new(RememberedIds);
+    private long _sequence;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private readonly LinkedList<ReceivedRecord> _received = new();
@@ -55,7 +63,9 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
         _clusterInstruments = clusterInstruments;
         _logger = logger;
         _publishChannel = publishChannel;
-        _outgoing = Channel.CreateBounded<TeacherSample>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _outgoing = Channel.CreateBounded<OutgoingRecord>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        // A restarted node must not reuse its earlier ids: the process part makes them unique per start.
+        _idPrefix = nodeId + ":" + Guid.NewGuid().ToString("N")[..12] + ":";
         instruments.AddGauge("kcm_teacher_queue_depth", "{record}", "Teacher records waiting here (to be published, or received and not yet distilled).", () => Count);
         _publishing = Task.Run(() => PublishLoopAsync(_stopping.Token));
     }
@@ -98,7 +108,7 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
     public bool TryEnqueue(TeacherSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        if (!_outgoing.Writer.TryWrite(sample))
+        if (!_outgoing.Writer.TryWrite(new OutgoingRecord(sample, _idPrefix + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture))))
         {
             _instruments.TeacherRecordsDropped.Add(1);
             return false;
@@ -116,16 +126,18 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
             var count = Math.Min(maxCount, _received.Count);
             var samples = new TeacherSample[count];
             var tags = new ulong[count];
+            var ids = new string?[count];
             for (var i = 0; i < count; i++)
             {
                 var record = _received.First!.Value;
                 _received.RemoveFirst();
                 samples[i] = record.Sample;
                 tags[i] = record.DeliveryTag;
+                ids[i] = record.Id;
             }
 
             var delivery = new TeacherDelivery(++_nextDeliveryId, samples);
-            _owed.Add(delivery.DeliveryId, new OwedDelivery(delivery, tags, _generation));
+            _owed.Add(delivery.DeliveryId, new OwedDelivery(delivery, tags, ids, _generation));
             return ValueTask.FromResult(delivery);
         }
     }
@@ -139,6 +151,16 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
             if (!_owed.Remove(delivery.DeliveryId, out owed!))
             {
                 return;
+            }
+
+            // Used by a round: a second copy of any of them (published twice) is dropped from now on.
+            foreach (var id in owed.Ids)
+            {
+                if (id is not null)
+                {
+                    _pendingIds.Remove(id);
+                    _usedIds.Add(id);
+                }
             }
 
             // Tags of an earlier channel mean nothing now (the broker already handed those records out again).
@@ -173,7 +195,18 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
                 // Still ours (unacknowledged on the same channel): hand them over again first, as the embedded queue does.
                 for (var i = owed.Tags.Length - 1; i >= 0; i--)
                 {
-                    _received.AddFirst(new ReceivedRecord(owed.Delivery.Samples[i], owed.Tags[i]));
+                    _received.AddFirst(new ReceivedRecord(owed.Delivery.Samples[i], owed.Tags[i], owed.Ids[i]));
+                }
+            }
+            else if (owed is not null)
+            {
+                // An earlier channel's records: the broker delivers them again, under the same ids.
+                foreach (var id in owed.Ids)
+                {
+                    if (id is not null)
+                    {
+                        _pendingIds.Remove(id);
+                    }
                 }
             }
         }
@@ -225,9 +258,25 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
     {
         if (TeacherRecordCodec.TryDecode(delivery.Body.Span, out var sample, out var problem))
         {
+            var id = delivery.BasicProperties.MessageId;
+            bool duplicate;
             lock (_lock)
             {
-                _received.AddLast(new ReceivedRecord(sample!, delivery.DeliveryTag));
+                duplicate = id is not null && (_pendingIds.Contains(id) || _usedIds.Contains(id));
+                if (!duplicate)
+                {
+                    if (id is not null)
+                    {
+                        _pendingIds.Add(id);
+                    }
+
+                    _received.AddLast(new ReceivedRecord(sample!, delivery.DeliveryTag, id));
+                }
+            }
+
+            if (duplicate)
+            {
+                await AcknowledgeDuplicateAsync(delivery.DeliveryTag).ConfigureAwait(false);
             }
 
             return;
@@ -253,12 +302,34 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
         }
     }
 
+    private async Task AcknowledgeDuplicateAsync(ulong tag)
+    {
+        try
+        {
+            await _consumeChannel!.BasicAckAsync(tag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+            _clusterInstruments.TeacherDuplicates.Add(1);
+        }
+        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            // Left unacknowledged: it comes back and is recognised again.
+            _logger.LogDebug("Could not acknowledge a duplicate teacher record: {Reason}", e.Message);
+        }
+    }
+
     private Task OnConsumeChannelShutdownAsync(object sender, ShutdownEventArgs args)
     {
         lock (_lock)
         {
             // Everything received on this channel is unacknowledged and will be delivered again (here or to the standby).
             _generation++;
+            foreach (var record in _received)
+            {
+                if (record.Id is not null)
+                {
+                    _pendingIds.Remove(record.Id);
+                }
+            }
+
             _received.Clear();
         }
 
@@ -268,14 +339,14 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
     private async Task PublishLoopAsync(CancellationToken stop)
     {
         var reader = _outgoing.Reader;
-        var batch = new List<TeacherSample>(PublishBatch);
+        var batch = new List<OutgoingRecord>(PublishBatch);
         var confirms = new List<Task>(PublishBatch);
         while (await reader.WaitToReadAsync(stop).ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < PublishBatch && reader.TryRead(out var sample))
+            while (batch.Count < PublishBatch && reader.TryRead(out var record))
             {
-                batch.Add(sample);
+                batch.Add(record);
             }
 
             // Unconfirmed records are published again after recovery: at least once, duplicates possible.
@@ -288,12 +359,12 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
                 }
 
                 confirms.Clear();
-                foreach (var sample in batch)
+                foreach (var record in batch)
                 {
-                    confirms.Add(PublishOneAsync(sample));
+                    confirms.Add(PublishOneAsync(record));
                 }
 
-                var unconfirmed = new List<TeacherSample>();
+                var unconfirmed = new List<OutgoingRecord>();
                 for (var i = 0; i < batch.Count; i++)
                 {
                     try
@@ -322,10 +393,10 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
         }
     }
 
-    private Task PublishOneAsync(TeacherSample sample)
+    private Task PublishOneAsync(OutgoingRecord record)
     {
-        var properties = new BasicProperties { Persistent = true, ContentType = "application/x-kcm-teacher-record" };
-        return _publishChannel.BasicPublishAsync(string.Empty, _queue, mandatory: false, properties, TeacherRecordCodec.Encode(sample)).AsTask();
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/x-kcm-teacher-record", MessageId = record.Id };
+        return _publishChannel.BasicPublishAsync(string.Empty, _queue, mandatory: false, properties, TeacherRecordCodec.Encode(record.Sample)).AsTask();
     }
 
     private static async Task CloseQuietlyAsync(IChannel channel)
@@ -341,7 +412,9 @@ public sealed class RabbitMqTeacherQueue : ITeacherQueue, IAsyncDisposable
         channel.Dispose();
     }
 
-    private readonly record struct ReceivedRecord(TeacherSample Sample, ulong DeliveryTag);
+    private readonly record struct OutgoingRecord(TeacherSample Sample, string Id);
 
-    private sealed record OwedDelivery(TeacherDelivery Delivery, ulong[] Tags, long Generation);
+    private readonly record struct ReceivedRecord(TeacherSample Sample, ulong DeliveryTag, string? Id);
+
+    private sealed record OwedDelivery(TeacherDelivery Delivery, ulong[] Tags, string?[] Ids, long Generation);
 }

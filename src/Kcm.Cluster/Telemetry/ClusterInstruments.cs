@@ -23,6 +23,8 @@ public sealed class ClusterInstruments : IDisposable
             "kcm_large_duplicate_replies_total", "{reply}", "Replies a front ignored because the request was already answered or given up.");
         TeacherDeadLettered = _meter.CreateCounter<long>(
             "kcm_teacher_records_dead_lettered_total", "{record}", "Teacher records moved to the dead-letter queue because they did not decode.");
+        TeacherDuplicates = _meter.CreateCounter<long>(
+            "kcm_teacher_records_duplicates_total", "{record}", "Teacher records received again under an id already received or used (published twice), acknowledged and not used.");
     }
 
     public Counter<long> LargeRedeliveries { get; }
@@ -34,6 +36,8 @@ public sealed class ClusterInstruments : IDisposable
     public Counter<long> LargeDuplicateReplies { get; }
 
     public Counter<long> TeacherDeadLettered { get; }
+
+    public Counter<long> TeacherDuplicates { get; }
 
     /// <summary>Registers a gauge with one measurement per tag set, read at every collection.</summary>
     public void AddGauge(string name, string unit, string description, Func<IEnumerable<Measurement<double>>> observe) =>

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using Kcm.Testing;
 
 namespace Kcm.Deploy.Tests;
 
@@ -17,7 +16,7 @@ public sealed class RuleEvaluatingPrometheus : IDisposable
 
     public RuleEvaluatingPrometheus(string folder, string rulesPath, string target)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var config = Path.Combine(folder, "prometheus.yml");
         File.WriteAllText(config, $"""
             global:
@@ -96,12 +95,5 @@ public sealed class RuleEvaluatingPrometheus : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
+using Kcm.Testing;
 
 namespace Kcm.Deploy.Tests;
 
@@ -13,7 +13,7 @@ public sealed class SiloProcess : IDisposable
 
     public SiloProcess(string[] command, string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         var start = new ProcessStartInfo(command[0])
         {
             WorkingDirectory = workingDirectory,
@@ -89,13 +89,6 @@ public sealed class SiloProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Keep(object sender, DataReceivedEventArgs line)

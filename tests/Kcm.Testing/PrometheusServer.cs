@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Kcm.Testing;
@@ -53,7 +51,7 @@ public sealed class PrometheusServer : IDisposable
         const int Attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var server = Launch(target, metricsPath, FreeLoopbackPort());
+            var server = Launch(target, metricsPath, LoopbackPort.Free());
             try
             {
                 await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -189,13 +187,6 @@ public sealed class PrometheusServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new PrometheusServer(process, folder, new Uri($"http://127.0.0.1:{port}/"), log);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static Sample ParseSample(JsonElement element)

@@ -55,7 +55,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
         var folder = Directory.CreateTempSubdirectory("kcm-rabbitmq-").FullName;
         var id = Path.GetFileName(folder).Replace('.', '-');
-        var broker = new RabbitMqBroker(folder, $"{id}@localhost", FreeLoopbackPort(), FreeLoopbackPort());
+        var broker = new RabbitMqBroker(folder, $"{id}@localhost", LoopbackPort.Free(), LoopbackPort.Free());
         try
         {
             await broker.StartAgainAsync(cancellationToken).ConfigureAwait(false);
@@ -319,13 +319,6 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         {
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>SIGTERM makes the Erlang VM stop the node cleanly (.NET's Process.Kill only sends SIGKILL).</summary>

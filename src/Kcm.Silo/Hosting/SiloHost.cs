@@ -18,9 +18,6 @@ namespace Kcm.Silo.Hosting;
 /// </summary>
 public sealed class SiloHost : IAsyncDisposable
 {
-    /// <summary>The problem code of an inference request sent to a silo without the front role.</summary>
-    public const string NotAFront = "not_a_front";
-
     private readonly WebApplication _app;
 
     private SiloHost(WebApplication app)
@@ -154,7 +151,7 @@ public sealed class SiloHost : IAsyncDisposable
             && path.Value!.EndsWith("/infer", StringComparison.Ordinal))
         {
             var roles = context.RequestServices.GetRequiredService<IOptions<KcmSiloOptions>>().Value.Roles;
-            return ProblemResponses.WriteAsync(context, StatusCodes.Status404NotFound, NotAFront, "Not a front",
+            return ProblemResponses.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotAFront, "Not a front",
                 $"This silo's roles are '{roles}'; send inference requests to a front.", false);
         }
 

@@ -89,12 +89,12 @@ internal static class AdminEndpoints
         }
         catch (ModelStoreException e)
         {
-            await ProblemResponses.WriteAsync(context, StatusCodes.Status409Conflict, ProblemResponses.CorruptVersion, "Version refused",
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status409Conflict, ProblemCodes.CorruptVersion, "Version refused",
                 e.Message + " The current version keeps serving.", false).ConfigureAwait(false);
         }
         catch (InvalidDataException e)
         {
-            await ProblemResponses.WriteAsync(context, StatusCodes.Status409Conflict, ProblemResponses.CorruptVersion, "Version refused",
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status409Conflict, ProblemCodes.CorruptVersion, "Version refused",
                 e.Message + " The current version keeps serving.", false).ConfigureAwait(false);
         }
     }

@@ -7,15 +7,6 @@ namespace Kcm.Silo.Http;
 /// <summary>Writes RFC 9457 problems with KCM's <c>code</c> and <c>retriable</c> extensions.</summary>
 internal static class ProblemResponses
 {
-    /// <summary>A version that exists but whose stored file does not verify (not yet in <see cref="ProblemCodes"/>).</summary>
-    public const string CorruptVersion = "corrupt_version";
-
-    /// <summary>Cluster mode: the large model's workers are out of reach (not yet in <see cref="ProblemCodes"/>).</summary>
-    public const string LargeModelUnavailable = "large_model_unavailable";
-
-    /// <summary>Cluster mode: readiness while the broker connection is down (not yet in <see cref="ProblemCodes"/>).</summary>
-    public const string BrokerDisconnected = "broker_disconnected";
-
     public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail, bool retriable, int? retryAfterSeconds = null)
     {
         var response = context.Response;

@@ -79,7 +79,7 @@ internal static class ServingEndpoints
                     $"The large model could not answer within {settings.RequestTimeoutMilliseconds} ms.", true, settings.RetryAfterSeconds).ConfigureAwait(false);
                 break;
             case InferenceStatus.LargeModelUnavailable:
-                await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemResponses.LargeModelUnavailable, "Large model unavailable",
+                await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.LargeModelUnavailable, "Large model unavailable",
                     "The large model cannot be reached (the message broker is disconnected); retry after the indicated delay.", true, settings.RetryAfterSeconds)
                     .ConfigureAwait(false);
                 break;
@@ -134,7 +134,7 @@ internal static class ServingEndpoints
 
         if (node.Grains is not null && !node.IsStopping && !node.IsBrokerConnected)
         {
-            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemResponses.BrokerDisconnected, "Broker disconnected",
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.BrokerDisconnected, "Broker disconnected",
                 "The silo lost its message broker and is reconnecting; small-route answers still work, large-route ones are refused.", true,
                 options.Value.RetryAfterSeconds).ConfigureAwait(false);
             return;

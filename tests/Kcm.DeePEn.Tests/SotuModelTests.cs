@@ -121,6 +121,43 @@ public sealed class SotuModelTests
     }
 
     [Fact]
+    public void EnsembleDecoder_AssistantsSyncOnlyWhenAsked_AndCatchUpToTheEagerLogits()
+    {
+        var members = SotuModels.LoadAll();
+        try
+        {
+            var tokens = members[1].Tokenizer.Encode("The state of our Union is strong, and our economy is growing.");
+            var lazy = new EnsembleDecoder(members, 1);
+            var eager = new EnsembleDecoder(members, 1);
+            lazy.Start(tokens.AsSpan(0, 2));
+            eager.Start(tokens.AsSpan(0, 2));
+            eager.SyncAssistants();
+            for (var t = 2; t < 8; t++)
+            {
+                lazy.Append(tokens[t]);
+                eager.Append(tokens[t]);
+                eager.SyncAssistants();
+            }
+
+            Assert.Equal(0, lazy.AssistantTokensRun);
+            Assert.True(eager.AssistantTokensRun > 0);
+            for (var i = 0; i < members.Count; i++)
+            {
+                var expected = eager.Logits(i).ToArray();
+                var actual = lazy.Logits(i).ToArray();
+                Assert.Equal(expected.Length, actual.Length);
+                Assert.True(expected.Zip(actual).All(p => MathF.Abs(p.First - p.Second) <= Tolerance), $"member {i}: lazy logits differ");
+            }
+
+            Assert.True(lazy.AssistantTokensRun > 0);
+        }
+        finally
+        {
+            members.ForEach(m => m.Dispose());
+        }
+    }
+
+    [Fact]
     public void Evaluation_QuickRun_GivesFiguresInTheUnitInterval()
     {
         var members = SotuModels.LoadAll();
@@ -132,11 +169,27 @@ public sealed class SotuModelTests
             Assert.Equal(60, report.TestPositions);
             Assert.Equal(30, report.DevelopmentPositions);
             Assert.Contains(report.MainModel, SotuModels.Names);
-            Assert.Equal(["main", "avg", "adapt"], report.Modes.Keys);
+            Assert.Equal(["main", "avg", "adapt", "sparse", "gated"], report.Modes.Keys);
             foreach (var mode in report.Modes.Values)
             {
                 Assert.InRange(mode.Accuracy, 0, 1);
                 Assert.InRange(mode.ChangedShare, 0, 1);
+                Assert.InRange(mode.FusedStepShare, 0, 1);
+                Assert.InRange(mode.AgreementWithAverage, 0, 1);
+                Assert.True(mode.TokensPerSecond > 0, $"tokens per second {mode.TokensPerSecond}");
+            }
+
+            Assert.Equal(0, report.Modes["main"].FusedStepShare);
+            Assert.Equal(0, report.Modes["main"].RelativeMatrixBytes);
+            Assert.Equal(1, report.Modes["avg"].FusedStepShare);
+            Assert.Equal(1, report.Modes["avg"].AgreementWithAverage);
+            Assert.Equal(report.RelativeMatrixBytes, report.Modes["avg"].RelativeMatrixBytes);
+            Assert.InRange(report.Modes["sparse"].RelativeMatrixBytes, 1, report.RelativeMatrixBytes / 10);
+            Assert.True(report.Modes["main"].TokensPerSecond > report.Modes["avg"].TokensPerSecond, "fusing every step must cost time");
+            var json = DeePEnReportJson.Serialize(report);
+            foreach (var field in new[] { "\"next_token_accuracy\"", "\"tokens_per_second\"", "\"fused_step_share\"", "\"relative_matrix_bytes\"", "\"sparse\"", "\"gated\"" })
+            {
+                Assert.Contains(field, json, StringComparison.Ordinal);
             }
 
             Assert.Equal(0, report.Modes["main"].ChangedShare);

@@ -20,10 +20,13 @@ internal static class DeepenCommand
         var corpus = new Option<string?>("--corpus") { Description = $"The State of the Union JSON files. Default: {SotuCorpus.RelativeFolder} (./kcm setup)." };
         var positions = new Option<int?>("--positions") { Description = "Test positions (main-model tokens) to score. Default 2000." };
         var devPositions = new Option<int?>("--dev-positions") { Description = "Development positions (main model and DeePEn-Adapt weights). Default 500." };
+        var sparseAnchors = new Option<int?>("--sparse-anchors") { Description = "m: anchors kept per row of the sparse relative matrices (mode sparse). Default 32." };
+        var topTokens = new Option<int?>("--top-tokens") { Description = "k: most probable tokens projected per model (mode sparse). Default 64." };
+        var gate = new Option<float?>("--gate") { Description = "Mode gated fuses only when the main model's top probability is below this. Default 0.5." };
         var quick = new Option<bool>("--quick") { Description = "A small, fast configuration (80 test positions)." };
         var command = new Command("deepen", "DeePEn on held-out State of the Union addresses: next-token accuracy of each model and of DeePEn-Avg/-Adapt in the main model's vocabulary.")
         {
-            json, models, corpus, positions, devPositions, quick,
+            json, models, corpus, positions, devPositions, sparseAnchors, topTokens, gate, quick,
         };
         command.SetAction(parseResult =>
         {
@@ -33,6 +36,9 @@ internal static class DeepenCommand
             {
                 TestPositions = parseResult.GetValue(positions) ?? options.TestPositions,
                 DevelopmentPositions = parseResult.GetValue(devPositions) ?? options.DevelopmentPositions,
+                SparseAnchorsPerRow = parseResult.GetValue(sparseAnchors) ?? options.SparseAnchorsPerRow,
+                ProjectionTopTokens = parseResult.GetValue(topTokens) ?? options.ProjectionTopTokens,
+                GateThreshold = parseResult.GetValue(gate) ?? options.GateThreshold,
             };
             var modelsFolder = parseResult.GetValue(models) ?? Path.Combine(home, "models");
             var folders = Directory.Exists(modelsFolder) ? Directory.GetDirectories(modelsFolder, ModelPattern).Order(StringComparer.Ordinal).ToArray() : [];
@@ -99,11 +105,21 @@ internal static class DeepenCommand
         models.Caption("* in the main model's vocabulary (an assistant alone: its distribution mapped through the anchors)");
         AnsiConsole.Write(models);
         var modes = new Table().Title(Markup.Escape($"Next-token accuracy in {report.MainModel}'s vocabulary, {report.TestPositions} test positions ({report.TestPassages} passages)"))
-            .AddColumns("mode", "accuracy", "changed vs main", "fusion ms/step");
+            .AddColumns("mode", "accuracy", "changed vs main", "same as avg", "fused steps", "fusion ms/step", "tokens/s", "relative matrices");
         foreach (var (name, figures) in report.Modes)
         {
-            modes.AddRow(Markup.Escape(name), Percent(figures.Accuracy), Percent(figures.ChangedShare), Number(figures.MillisecondsPerStep));
+            modes.AddRow(
+                Markup.Escape(name),
+                Percent(figures.Accuracy),
+                Percent(figures.ChangedShare),
+                Percent(figures.AgreementWithAverage),
+                Percent(figures.FusedStepShare),
+                Number(figures.MillisecondsPerStep),
+                figures.TokensPerSecond.ToString("0", CultureInfo.InvariantCulture),
+                $"{figures.RelativeMatrixBytes / 1024.0 / 1024.0:F2} MiB");
         }
+
+        modes.Caption(Markup.Escape($"sparse: top-{report.Options.SparseAnchorsPerRow} anchors per row, top-{report.Options.ProjectionTopTokens} tokens projected; gated: fuses when the main model's top probability < {report.Options.GateThreshold}; tokens/s from measured main-model, assistant-sync and fusion times"));
 
         AnsiConsole.Write(modes);
         AnsiConsole.MarkupLineInterpolated(

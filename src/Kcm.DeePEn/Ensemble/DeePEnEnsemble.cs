@@ -12,6 +12,7 @@ public sealed class DeePEnEnsemble
     private readonly IReadOnlyList<EnsembleMember> _members;
     private readonly DeePEnFusion _fusion;
     private readonly EnsembleDecoder _decoder;
+    private readonly float? _gateThreshold;
 
     /// <param name="members">The language models.</param>
     /// <param name="space">Anchors and relative matrices built from <paramref name="members"/>.</param>
@@ -19,17 +20,42 @@ public sealed class DeePEnEnsemble
     /// <param name="weights">w_i (<see cref="FusionWeights.Average"/> or <see cref="FusionWeights.Adaptive"/>).</param>
     /// <param name="options">The inverse search; defaults when null.</param>
     public DeePEnEnsemble(IReadOnlyList<EnsembleMember> members, RelativeSpace space, int mainModel, IReadOnlyList<float> weights, InverseSearchOptions? options = null)
+        : this(members, (space ?? throw new ArgumentNullException(nameof(space))).Relatives, mainModel, weights, options)
+    {
+    }
+
+    /// <param name="members">The language models.</param>
+    /// <param name="relatives">Each member's relative matrix, dense or sparse (<see cref="RelativeSpace.Sparse"/>), over shared anchors.</param>
+    /// <param name="mainModel">The member whose vocabulary the ensemble decodes in.</param>
+    /// <param name="weights">w_i.</param>
+    /// <param name="options">The inverse search; defaults when null.</param>
+    /// <param name="projectionTopTokens">k of the top-k projection (0: every token).</param>
+    /// <param name="gateThreshold">When set, steps where the main model's top probability is at least this take its argmax without fusing.</param>
+    public DeePEnEnsemble(
+        IReadOnlyList<EnsembleMember> members,
+        IReadOnlyList<IRelativeMatrix> relatives,
+        int mainModel,
+        IReadOnlyList<float> weights,
+        InverseSearchOptions? options = null,
+        int projectionTopTokens = 0,
+        float? gateThreshold = null)
     {
         ArgumentNullException.ThrowIfNull(members);
-        ArgumentNullException.ThrowIfNull(space);
-        if (space.Relatives.Count != members.Count)
+        ArgumentNullException.ThrowIfNull(relatives);
+        if (relatives.Count != members.Count)
         {
-            throw new ArgumentException($"The relative space has {space.Relatives.Count} members, the ensemble {members.Count}.", nameof(space));
+            throw new ArgumentException($"The relative space has {relatives.Count} members, the ensemble {members.Count}.", nameof(relatives));
+        }
+
+        if (gateThreshold is { } threshold && !(threshold is > 0f and <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(gateThreshold), threshold, "The gate threshold must be in (0, 1].");
         }
 
         _members = members;
-        _fusion = new DeePEnFusion(space.Relatives, weights, mainModel, options);
+        _fusion = new DeePEnFusion(relatives, weights, mainModel, options, projectionTopTokens);
         _decoder = new EnsembleDecoder(members, mainModel);
+        _gateThreshold = gateThreshold;
     }
 
     public EnsembleMember Main => _decoder.Main;
@@ -46,7 +72,11 @@ public sealed class DeePEnEnsemble
         var fusedDifferent = 0;
         for (var step = 0; step < maxTokens; step++)
         {
-            var token = NextToken(_decoder, _fusion, _members.Count);
+            var mainLogits = _decoder.Logits(_decoder.MainModel);
+            // The assistants are still synced at every step (EnsembleDecoder is eager): the gate saves fusion time only.
+            var token = _gateThreshold is { } threshold && !FusionGate.ShouldFuse(mainLogits, threshold)
+                ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax(mainLogits)
+                : NextToken(_decoder, _fusion, _members.Count);
             if (token != System.Numerics.Tensors.TensorPrimitives.IndexOfMax(_decoder.Logits(_decoder.MainModel)))
             {
                 fusedDifferent++;

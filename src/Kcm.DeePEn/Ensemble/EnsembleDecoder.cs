@@ -4,8 +4,9 @@ namespace Kcm.DeePEn.Ensemble;
 
 /// <summary>
 /// The per-stream state of ensemble decoding: the main model keeps its own token ids and cache (each chosen token is
-/// one more step), and after every step each assistant is synced to the main model's decoded text
-/// (<see cref="TextSyncedDecoder"/>), so every member's next-token logits refer to the same text. Not thread-safe.
+/// one more step), and each assistant is synced to the main model's decoded text (<see cref="TextSyncedDecoder"/>)
+/// when its logits are first asked for after a step, so every member's next-token logits refer to the same text and
+/// steps that use only the main model (gated fusion) skip the assistants; the next sync catches up. Not thread-safe.
 /// </summary>
 public sealed class EnsembleDecoder
 {
@@ -14,6 +15,7 @@ public sealed class EnsembleDecoder
     private readonly float[][] _logits;
     private readonly KeyValueCache _mainCache;
     private readonly List<int> _mainTokens = [];
+    private bool _assistantsBehind;
 
     public EnsembleDecoder(IReadOnlyList<EnsembleMember> members, int mainModel)
     {
@@ -45,6 +47,12 @@ public sealed class EnsembleDecoder
     /// <summary>Tokens the assistants have run so far, summed (the incremental sync's work).</summary>
     public long AssistantTokensRun => _assistants.Sum(a => a?.TokensRun ?? 0);
 
+    /// <summary>Time spent running the main model, summed over every step.</summary>
+    public TimeSpan MainModelTime { get; private set; }
+
+    /// <summary>Time spent keeping the assistants in step (re-tokenising and running them), summed over every step.</summary>
+    public TimeSpan AssistantTime { get; private set; }
+
     /// <summary>Starts a new text with the main model's prompt tokens (at least one).</summary>
     public void Start(ReadOnlySpan<int> mainPrompt)
     {
@@ -63,7 +71,7 @@ public sealed class EnsembleDecoder
         Advance(mainPrompt);
     }
 
-    /// <summary>Appends one main-model token (the chosen or, under teacher forcing, the true one) and runs every member.</summary>
+    /// <summary>Appends one main-model token (the chosen or, under teacher forcing, the true one) and runs the main model; the assistants follow lazily.</summary>
     public void Append(int mainToken)
     {
         if (_mainTokens.Count == 0)
@@ -75,7 +83,16 @@ public sealed class EnsembleDecoder
     }
 
     /// <summary>Member <paramref name="member"/>'s next-token logits after the current text, in its own vocabulary.</summary>
-    public ReadOnlySpan<float> Logits(int member) => _logits[member];
+    /// <remarks>An assistant's first call after a step syncs every assistant to the current text.</remarks>
+    public ReadOnlySpan<float> Logits(int member)
+    {
+        if (member != MainModel && _assistantsBehind)
+        {
+            SyncAssistants();
+        }
+
+        return _logits[member];
+    }
 
     private void Advance(ReadOnlySpan<int> tokens)
     {
@@ -92,8 +109,17 @@ public sealed class EnsembleDecoder
             _mainTokens.Add(tokens[i]);
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         _logits[MainModel] = main.Model.NextTokenLogits(ids, _mainCache);
+        MainModelTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
         Text = TextOf(main.Tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_mainTokens));
+        _assistantsBehind = true;
+    }
+
+    /// <summary>Syncs every assistant to the current text now (otherwise done on the first assistant <see cref="Logits"/> call after a step).</summary>
+    public void SyncAssistants()
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         for (var i = 0; i < _assistants.Length; i++)
         {
             if (_assistants[i] is { } assistant)
@@ -101,6 +127,9 @@ public sealed class EnsembleDecoder
                 _logits[i] = assistant.NextTokenLogits(Text);
             }
         }
+
+        _assistantsBehind = false;
+        AssistantTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
     /// <summary>

@@ -19,6 +19,10 @@ public sealed class RelativeSpace
     /// <summary>Bytes held by all relative matrices.</summary>
     public long Bytes => Relatives.Sum(r => r.Bytes);
 
+    /// <summary>Each member's R kept to its top-m anchors per row (<see cref="SparseRelativeRepresentation.FromDense"/>).</summary>
+    public SparseRelativeRepresentation[] Sparse(int anchorsPerRow = SparseRelativeRepresentation.DefaultAnchorsPerRow) =>
+        [.. Relatives.Select(r => SparseRelativeRepresentation.FromDense(r, anchorsPerRow))];
+
     public static RelativeSpace Build(IReadOnlyList<EnsembleMember> members, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(members);

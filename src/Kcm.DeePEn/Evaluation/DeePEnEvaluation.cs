@@ -64,12 +64,26 @@ public sealed class DeePEnEvaluation
         var developmentAccuracy = singles.Select(s => s.Accuracy).ToArray();
         var adaptiveWeights = FusionWeights.Adaptive(developmentAccuracy);
 
-        var average = new Scorer("avg", new DeePEnFusion(space.Relatives, FusionWeights.Average(count), main, _options.Search), [.. Enumerable.Range(0, count)]);
-        var adaptive = new Scorer("adapt", new DeePEnFusion(space.Relatives, adaptiveWeights, main, _options.Search), [.. Enumerable.Range(0, count)]);
+        int[] everyone = [.. Enumerable.Range(0, count)];
+        var averageWeights = FusionWeights.Average(count);
+        var average = new Scorer("avg", new DeePEnFusion(space.Relatives, averageWeights, main, _options.Search), everyone, space.Bytes);
+        var adaptive = new Scorer("adapt", new DeePEnFusion(space.Relatives, adaptiveWeights, main, _options.Search), everyone, space.Bytes, reference: average);
+        var sparseRelatives = space.Sparse(_options.SparseAnchorsPerRow);
+        var sparse = new Scorer(
+            "sparse",
+            new DeePEnFusion(sparseRelatives, averageWeights, main, _options.Search, _options.ProjectionTopTokens),
+            everyone,
+            sparseRelatives.Sum(r => r.Bytes),
+            reference: average);
+        var gated = new Scorer("gated", new DeePEnFusion(space.Relatives, averageWeights, main, _options.Search), everyone, space.Bytes, _options.GateThreshold, average);
         var testSingles = Singles(space, main);
         var testPassages = SelectPassages(corpus.Test, main, _options.TestPositions, out var skippedTest);
         progress?.Report($"test: {testPassages.Count} passages, up to {_options.TestPositions} positions");
-        var test = TeacherForce(decoder, testPassages, [.. testSingles, average, adaptive], _options.TestPositions);
+        var mainTimeBefore = decoder.MainModelTime;
+        var assistantTimeBefore = decoder.AssistantTime;
+        var test = TeacherForce(decoder, testPassages, [.. testSingles, average, adaptive, sparse, gated], _options.TestPositions);
+        var mainMilliseconds = test.Positions == 0 ? 0 : (decoder.MainModelTime - mainTimeBefore).TotalMilliseconds / test.Positions;
+        var assistantMilliseconds = test.Positions == 0 ? 0 : (decoder.AssistantTime - assistantTimeBefore).TotalMilliseconds / test.Positions;
 
         var models = new List<MemberFigures>(count);
         for (var i = 0; i < count; i++)
@@ -91,9 +105,11 @@ public sealed class DeePEnEvaluation
 
         var modes = new Dictionary<string, ModeFigures>(StringComparer.Ordinal)
         {
-            ["main"] = testSingles[main].Figures(),
-            ["avg"] = average.Figures(),
-            ["adapt"] = adaptive.Figures(),
+            ["main"] = testSingles[main].Figures(mainMilliseconds, assistantMilliseconds),
+            ["avg"] = average.Figures(mainMilliseconds, assistantMilliseconds),
+            ["adapt"] = adaptive.Figures(mainMilliseconds, assistantMilliseconds),
+            ["sparse"] = sparse.Figures(mainMilliseconds, assistantMilliseconds),
+            ["gated"] = gated.Figures(mainMilliseconds, assistantMilliseconds),
         };
         return new DeePEnReport(
             _members[main].Name,
@@ -161,6 +177,7 @@ public sealed class DeePEnEvaluation
             tally.Passages++;
             watch.Restart();
             decoder.Start(tokens.AsSpan(0, first));
+            decoder.SyncAssistants();
             tally.DecodingMilliseconds += watch.Elapsed.TotalMilliseconds;
             for (var t = first; t < tokens.Length; t++)
             {
@@ -179,6 +196,10 @@ public sealed class DeePEnEvaluation
                 {
                     watch.Restart();
                     decoder.Append(tokens[t]);
+
+                    // Every mode is scored at each position, so the assistants are synced here, in the decoding time,
+                    // not lazily inside the first fused mode's timed step.
+                    decoder.SyncAssistants();
                     tally.DecodingMilliseconds += watch.Elapsed.TotalMilliseconds;
                 }
             }
@@ -280,16 +301,26 @@ public sealed class DeePEnEvaluation
     }
 
     /// <summary>One mode's choice at each position and its running counts.</summary>
-    private sealed class Scorer(string name, DeePEnFusion? fusion, int[] members)
+    /// <param name="name">The mode's or model's name.</param>
+    /// <param name="fusion">The fusion; null for the main model's own argmax.</param>
+    /// <param name="members">The members whose distributions are fused.</param>
+    /// <param name="relativeMatrixBytes">Bytes of the relative matrices the fusion uses.</param>
+    /// <param name="gateThreshold">When set, the mode fuses only where the main model's top probability is below it.</param>
+    /// <param name="reference">A scorer scored earlier at each position, whose choice this one's agreement is counted against.</param>
+    private sealed class Scorer(string name, DeePEnFusion? fusion, int[] members, long relativeMatrixBytes = 0, float? gateThreshold = null, Scorer? reference = null)
     {
         private readonly Stopwatch _watch = new();
         private long _positions;
         private long _correct;
         private long _changed;
+        private long _fused;
+        private long _agreed;
 
         public string Name { get; } = name;
 
         public double Accuracy => _positions == 0 ? 0 : (double)_correct / _positions;
+
+        public int LastChoice { get; private set; } = -1;
 
         public void Score(EnsembleDecoder decoder, int mainChoice, int target)
         {
@@ -297,24 +328,44 @@ public sealed class DeePEnEvaluation
             if (fusion is not null)
             {
                 _watch.Start();
-                fusion.Reset();
-                foreach (var member in members)
+                if (gateThreshold is not { } threshold || FusionGate.ShouldFuse(decoder.Logits(decoder.MainModel), threshold))
                 {
-                    fusion.AddLogits(member, decoder.Logits(member));
+                    fusion.Reset();
+                    foreach (var member in members)
+                    {
+                        fusion.AddLogits(member, decoder.Logits(member));
+                    }
+
+                    choice = fusion.Search(decoder.Logits(decoder.MainModel));
+                    _fused++;
                 }
 
-                choice = fusion.Search(decoder.Logits(decoder.MainModel));
                 _watch.Stop();
             }
 
+            LastChoice = choice;
             _positions++;
             _correct += choice == target ? 1 : 0;
             _changed += choice != mainChoice ? 1 : 0;
+            _agreed += reference is null || reference.LastChoice == choice ? 1 : 0;
         }
 
-        public ModeFigures Figures() => new(
-            Accuracy,
-            _positions == 0 ? 0 : (double)_changed / _positions,
-            _positions == 0 ? 0 : _watch.Elapsed.TotalMilliseconds / _positions);
+        /// <summary>The figures so far, with tokens per second from the decoder's measured times.</summary>
+        /// <param name="mainMilliseconds">Mean main-model time per position.</param>
+        /// <param name="assistantMilliseconds">Mean assistant-sync time per position.</param>
+        public ModeFigures Figures(double mainMilliseconds, double assistantMilliseconds)
+        {
+            var share = (double)_fused / Math.Max(1, _positions);
+            var stepMilliseconds = _positions == 0 ? 0 : _watch.Elapsed.TotalMilliseconds / _positions;
+            var perToken = mainMilliseconds + (share * assistantMilliseconds) + stepMilliseconds;
+            return new ModeFigures(
+                Accuracy,
+                _positions == 0 ? 0 : (double)_changed / _positions,
+                stepMilliseconds,
+                share,
+                perToken > 0 ? 1000 / perToken : 0,
+                relativeMatrixBytes,
+                _positions == 0 ? 0 : (double)_agreed / _positions);
+        }
     }
 }

@@ -17,6 +17,15 @@ public sealed record DeePEnEvaluationOptions
     /// <summary>Seeds the order passages are drawn in (spread over every held-out address).</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>m: anchors kept per row of the sparse relative matrices (mode "sparse"); default 32.</summary>
+    public int SparseAnchorsPerRow { get; init; } = SparseRelativeRepresentation.DefaultAnchorsPerRow;
+
+    /// <summary>k: each model's most probable tokens projected in mode "sparse"; default 64.</summary>
+    public int ProjectionTopTokens { get; init; } = 64;
+
+    /// <summary>Mode "gated" fuses only when the main model's top probability is below this; default 0.5.</summary>
+    public float GateThreshold { get; init; } = FusionGate.DefaultThreshold;
+
     public InverseSearchOptions Search { get; init; } = InverseSearchOptions.Default;
 
     /// <summary>A smoke configuration (a few seconds).</summary>
@@ -38,6 +47,21 @@ public sealed record DeePEnEvaluationOptions
         if (TestPositions < 1)
         {
             errors.Add($"TestPositions must be positive (got {TestPositions}).");
+        }
+
+        if (SparseAnchorsPerRow < 1)
+        {
+            errors.Add($"SparseAnchorsPerRow must be positive (got {SparseAnchorsPerRow}).");
+        }
+
+        if (ProjectionTopTokens < 1)
+        {
+            errors.Add($"ProjectionTopTokens must be positive (got {ProjectionTopTokens}).");
+        }
+
+        if (!(GateThreshold is > 0f and <= 1f))
+        {
+            errors.Add($"GateThreshold must be in (0, 1] (got {GateThreshold}).");
         }
 
         if (errors.Count > 0)

@@ -3,7 +3,7 @@ namespace Kcm.DeePEn.Evaluation;
 /// <summary>What <see cref="DeePEnEvaluation"/> measured.</summary>
 /// <param name="MainModel">The best single model on the development passages (lowest bits per byte).</param>
 /// <param name="Models">Per model, in the order given.</param>
-/// <param name="Modes">"main" (the main model alone), "avg" (DeePEn-Avg) and "adapt" (DeePEn-Adapt).</param>
+/// <param name="Modes">"main" (the main model alone), "avg" (DeePEn-Avg), "adapt" (DeePEn-Adapt), "sparse" (Avg over sparse R with top-k projection) and "gated" (Avg only where the main model is unsure).</param>
 /// <param name="AnchorCount">Anchors shared by every vocabulary.</param>
 /// <param name="RelativeMatrixBytes">Memory of all dense relative matrices.</param>
 /// <param name="TestPassages">Test passages scored.</param>

@@ -9,7 +9,8 @@ namespace Kcm.DeePEn.Fusion;
 /// </summary>
 public sealed class DeePEnFusion
 {
-    private readonly RelativeRepresentation[] _relatives;
+    private readonly IRelativeMatrix[] _relatives;
+    private readonly TopEntries? _topTokens;
     private readonly float[] _weights;
     private readonly InverseSearchOptions _options;
     private readonly float[] _target;
@@ -25,8 +26,13 @@ public sealed class DeePEnFusion
     /// <param name="weights">w_i (see <see cref="FusionWeights"/>); normalised here to sum to 1.</param>
     /// <param name="mainModel">The index of the model whose vocabulary the search decodes in.</param>
     /// <param name="options">The optimiser; <see cref="InverseSearchOptions.Default"/> when null.</param>
-    public DeePEnFusion(IReadOnlyList<RelativeRepresentation> relatives, IReadOnlyList<float> weights, int mainModel, InverseSearchOptions? options = null)
+    /// <param name="projectionTopTokens">
+    /// k: when positive, p_i R_i is computed over p_i's k most probable tokens only (their mass renormalised to 1);
+    /// 0 uses every token.
+    /// </param>
+    public DeePEnFusion(IReadOnlyList<IRelativeMatrix> relatives, IReadOnlyList<float> weights, int mainModel, InverseSearchOptions? options = null, int projectionTopTokens = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(projectionTopTokens);
         ArgumentNullException.ThrowIfNull(relatives);
         ArgumentNullException.ThrowIfNull(weights);
         if (relatives.Count == 0 || relatives.Count != weights.Count)
@@ -62,7 +68,11 @@ public sealed class DeePEnFusion
         _firstMoment = new float[mainVocabulary];
         _secondMoment = new float[mainVocabulary];
         _losses = new double[_options.Steps + 1];
+        _topTokens = projectionTopTokens > 0 ? new TopEntries(projectionTopTokens) : null;
     }
+
+    /// <summary>k of the top-k projection; 0 when every token is projected.</summary>
+    public int ProjectionTopTokens => _topTokens?.Capacity ?? 0;
 
     public int MainModel { get; }
 
@@ -86,8 +96,7 @@ public sealed class DeePEnFusion
     /// <summary>r += w_model * (p R_model) for the model's next-token distribution p.</summary>
     public void AddDistribution(int model, ReadOnlySpan<float> probabilities)
     {
-        var relative = Model(model);
-        relative.AccumulateProjection(probabilities, _weights[model], _target);
+        Accumulate(Model(model), probabilities, _weights[model]);
     }
 
     /// <summary>As <see cref="AddDistribution"/>, from the model's next-token logits (softmax taken here).</summary>
@@ -96,7 +105,7 @@ public sealed class DeePEnFusion
         var relative = Model(model);
         var distribution = _distribution.AsSpan(0, relative.VocabularySize);
         TensorPrimitives.SoftMax(logits, distribution);
-        relative.AccumulateProjection(distribution, _weights[model], _target);
+        Accumulate(relative, distribution, _weights[model]);
     }
 
     /// <summary>
@@ -146,7 +155,40 @@ public sealed class DeePEnFusion
         return TensorPrimitives.IndexOfMax(_logits);
     }
 
-    private RelativeRepresentation Model(int model)
+    private void Accumulate(IRelativeMatrix relative, ReadOnlySpan<float> probabilities, float weight)
+    {
+        if (_topTokens is null)
+        {
+            relative.AccumulateProjection(probabilities, weight, _target);
+            return;
+        }
+
+        if (probabilities.Length != relative.VocabularySize)
+        {
+            throw new ArgumentException($"Expected a distribution over {relative.VocabularySize} tokens (got {probabilities.Length}).", nameof(probabilities));
+        }
+
+        var top = _topTokens.Select(probabilities);
+        var mass = 0f;
+        foreach (var token in top)
+        {
+            mass += probabilities[token];
+        }
+
+        if (mass <= 0f)
+        {
+            return;
+        }
+
+        // Renormalised so the target stays a distribution over anchors (the KL assumes it).
+        var scale = weight / mass;
+        foreach (var token in top)
+        {
+            relative.AccumulateRow(token, scale * probabilities[token], _target);
+        }
+    }
+
+    private IRelativeMatrix Model(int model)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(model);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(model, _relatives.Length);

@@ -13,7 +13,7 @@ public static class RelativeKl
     public const float MinimumProbability = 1e-12f;
 
     /// <summary>KL(target || softmax(logits) R), no gradient. <paramref name="probabilities"/> (|V|) and <paramref name="relative"/> (|A|) are scratch.</summary>
-    public static double Loss(RelativeRepresentation representation, ReadOnlySpan<float> target, ReadOnlySpan<float> logits, Span<float> probabilities, Span<float> relative)
+    public static double Loss(IRelativeMatrix representation, ReadOnlySpan<float> target, ReadOnlySpan<float> logits, Span<float> probabilities, Span<float> relative)
     {
         ArgumentNullException.ThrowIfNull(representation);
         TensorPrimitives.SoftMax(logits, probabilities);
@@ -25,7 +25,7 @@ public static class RelativeKl
     /// KL(target || softmax(logits) R) and its gradient with respect to the logits, without allocating.
     /// <paramref name="probabilities"/> (|V|) and <paramref name="relative"/> (|A|) are scratch.
     /// </summary>
-    public static double LossAndGradient(RelativeRepresentation representation, ReadOnlySpan<float> target, ReadOnlySpan<float> logits, Span<float> gradient, Span<float> probabilities, Span<float> relative)
+    public static double LossAndGradient(IRelativeMatrix representation, ReadOnlySpan<float> target, ReadOnlySpan<float> logits, Span<float> gradient, Span<float> probabilities, Span<float> relative)
     {
         var loss = Loss(representation, target, logits, probabilities, relative);
         // g_a = 1 - r_a / s_a instead of -r_a / s_a: rows of R sum to 1, so the added constant shifts every h_v by

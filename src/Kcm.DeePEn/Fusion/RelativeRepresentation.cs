@@ -7,7 +7,7 @@ namespace Kcm.DeePEn.Fusion;
 /// softmax(scale * c_v / ||c_v||) where c_v[a] = cos(E[v], E[anchor a]). Each row is a distribution over anchors,
 /// so p R maps a next-token distribution p over the model's vocabulary into the shared anchor space.
 /// </summary>
-public sealed class RelativeRepresentation
+public sealed class RelativeRepresentation : IRelativeMatrix
 {
     /// <summary>The reference implementation's sharpening factor.</summary>
     public const float DefaultScale = 100f;
@@ -86,6 +86,13 @@ public sealed class RelativeRepresentation
         });
 
         return new RelativeRepresentation(values, rows, anchors);
+    }
+
+    /// <summary>target += scale * R[token].</summary>
+    public void AccumulateRow(int token, float scale, Span<float> target)
+    {
+        CheckLengths(VocabularySize, target.Length);
+        TensorPrimitives.MultiplyAdd(Row(token), scale, target, target);
     }
 
     /// <summary>target += weight * (p R): adds the image of a distribution over this vocabulary in anchor space.</summary>

@@ -99,7 +99,7 @@ public sealed class JudgeGrain : IJudgeGrain
     public async Task<JudgeVersion> PublishAsync(IClassifier candidate, double checkAccuracy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidate);
-        var storage = _storage ?? throw new InvalidOperationException("This judge has no model store series, so it cannot be replaced.");
+        var storage = Storage;
         var current = Current.Model;
         if (candidate.InputSize != current.InputSize || candidate.ClassCount != current.ClassCount)
         {
@@ -113,11 +113,7 @@ public sealed class JudgeGrain : IJudgeGrain
         {
             var stored = await storage.Store.SaveAsync(storage.Series, storage.Codec.Encode(candidate), checkAccuracy, cancellationToken).ConfigureAwait(false);
             // Serve what the store holds (hash verified on load), as the small model grain does.
-            var bytes = await storage.Store.LoadAsync(storage.Series, stored.Version, cancellationToken).ConfigureAwait(false);
-            var next = new JudgeVersion(storage.Codec.Decode(bytes), stored.Version);
-            Volatile.Write(ref _current, next);
-            _instruments.JudgeSwaps.Add(1);
-            return next;
+            return await LoadAndSwapLockedAsync(storage, stored.Version, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -131,28 +127,36 @@ public sealed class JudgeGrain : IJudgeGrain
     /// </summary>
     public async Task<JudgeVersion> ActivateAsync(int version, CancellationToken cancellationToken)
     {
-        var storage = _storage ?? throw new InvalidOperationException("This judge has no model store series, so it cannot be replaced.");
+        var storage = Storage;
         await _swapLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var bytes = await storage.Store.LoadAsync(storage.Series, version, cancellationToken).ConfigureAwait(false);
-            var model = storage.Codec.Decode(bytes);
-            var current = Current.Model;
-            if (model.InputSize != current.InputSize || model.ClassCount != current.ClassCount)
-            {
-                throw new InvalidDataException(
-                    $"judge version {version} takes {model.InputSize} features and scores {model.ClassCount} classes; the serving one {current.InputSize} and {current.ClassCount}");
-            }
-
-            var next = new JudgeVersion(model, version);
-            Volatile.Write(ref _current, next);
-            _instruments.JudgeSwaps.Add(1);
-            return next;
+            return await LoadAndSwapLockedAsync(storage, version, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _swapLock.Release();
         }
+    }
+
+    private JudgeStorage Storage => _storage ?? throw new InvalidOperationException("This judge has no model store series, so it cannot be replaced.");
+
+    /// <summary>Reads, decodes and checks a stored version, then makes it current. The caller holds the swap lock.</summary>
+    private async Task<JudgeVersion> LoadAndSwapLockedAsync(JudgeStorage storage, int version, CancellationToken cancellationToken)
+    {
+        var bytes = await storage.Store.LoadAsync(storage.Series, version, cancellationToken).ConfigureAwait(false);
+        var model = storage.Codec.Decode(bytes);
+        var current = Current.Model;
+        if (model.InputSize != current.InputSize || model.ClassCount != current.ClassCount)
+        {
+            throw new InvalidDataException(
+                $"judge version {version} takes {model.InputSize} features and scores {model.ClassCount} classes; the serving one {current.InputSize} and {current.ClassCount}");
+        }
+
+        var next = new JudgeVersion(model, version);
+        Volatile.Write(ref _current, next);
+        _instruments.JudgeSwaps.Add(1);
+        return next;
     }
 
     private static void ValidateThreshold(double epsilon)

@@ -68,7 +68,7 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
         {
             ConfidenceThreshold = (float)silo.DefaultThreshold, Seed = options.Seed, Threads = options.TrainingThreads, Tolerance = options.GuardTolerance,
         };
-        var replay = new TeacherReplay(LabelledAnchors(seed), options.ReplayRecords);
+        var replay = new TeacherReplay(() => LabelledAnchors(seed), options.ReplayRecords);
         return new ServingModels(
             judge,
             ct =>

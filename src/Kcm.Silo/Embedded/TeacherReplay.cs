@@ -12,19 +12,20 @@ namespace Kcm.Silo.Embedded;
 /// </summary>
 public sealed class TeacherReplay
 {
-    private readonly TeacherRecord[] _anchors;
+    private readonly Lazy<TeacherRecord[]> _anchors;
     private readonly Queue<TeacherRecord> _window = new();
     private readonly int _capacity;
     private IReadOnlyList<TeacherSample>? _lastSamples;
     private TeacherRecord[] _lastComposed = [];
 
-    /// <param name="anchors">Labelled rows that ride along in every round.</param>
+    /// <param name="anchors">Makes the labelled rows that ride along in every round; called at the first round, so a
+    /// silo that never distils (a front in cluster mode, distillation off) holds no copy of them.</param>
     /// <param name="capacity">Most recent teacher records kept; 0 trains on each round's records alone.</param>
-    public TeacherReplay(IReadOnlyList<TeacherRecord> anchors, int capacity)
+    public TeacherReplay(Func<TeacherRecord[]> anchors, int capacity)
     {
         ArgumentNullException.ThrowIfNull(anchors);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _anchors = [.. anchors];
+        _anchors = new Lazy<TeacherRecord[]>(anchors);
         _capacity = capacity;
     }
 
@@ -46,7 +47,7 @@ public sealed class TeacherReplay
         }
 
         _lastSamples = samples;
-        _lastComposed = [.. _anchors, .. _window];
+        _lastComposed = [.. _anchors.Value, .. _window];
         return _lastComposed;
     }
 }

@@ -10,7 +10,7 @@ namespace Kcm.DeePEn.Ensemble;
 public sealed class DeePEnEnsemble
 {
     private readonly IReadOnlyList<EnsembleMember> _members;
-    private readonly DeePEnFusion _fusion;
+    private readonly DeePEnFusion? _fusion;
     private readonly EnsembleDecoder _decoder;
     private readonly float? _gateThreshold;
 
@@ -58,40 +58,96 @@ public sealed class DeePEnEnsemble
         _gateThreshold = gateThreshold;
     }
 
+    private DeePEnEnsemble(IReadOnlyList<EnsembleMember> members, int mainModel)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        _members = members;
+        _fusion = null;
+        _decoder = new EnsembleDecoder(members, mainModel);
+    }
+
     public EnsembleMember Main => _decoder.Main;
+
+    /// <summary>The index of the main model among the members.</summary>
+    public int MainModel => _decoder.MainModel;
+
+    /// <summary>Mode "main": the main model's greedy argmax at every step; the assistants are never run.</summary>
+    public static DeePEnEnsemble MainOnly(IReadOnlyList<EnsembleMember> members, int mainModel) => new(members, mainModel);
 
     /// <summary>Greedy continuation of <paramref name="prompt"/> by up to <paramref name="maxTokens"/> fused steps (stops at a special token).</summary>
     public EnsembleGeneration Generate(string prompt, int maxTokens)
+    {
+        var generated = new List<int>(maxTokens);
+        var changed = 0;
+        foreach (var step in Decode(prompt, maxTokens))
+        {
+            generated.Add(step.Token);
+            changed += step.ChangedByFusion ? 1 : 0;
+        }
+
+        return new EnsembleGeneration(prompt, Main.Tokenizer.Decode(generated.ToArray(), skipSpecialTokens: true), [.. generated], changed);
+    }
+
+    /// <summary>
+    /// Greedy decoding of <paramref name="prompt"/>, one step per enumerated item (lazily: a consumer that stops
+    /// enumerating stops the decoding). Ends after <paramref name="maxTokens"/> steps, after a special token, or when
+    /// the main model's context is full. The prompt is validated before the first step.
+    /// </summary>
+    public IEnumerable<EnsembleStep> Decode(string prompt, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
         var tokenizer = Main.Tokenizer;
         var promptTokens = tokenizer.Encode(prompt);
-        _decoder.Start(promptTokens);
-        var generated = new List<int>(maxTokens);
-        var fusedDifferent = 0;
-        for (var step = 0; step < maxTokens; step++)
+        if (promptTokens.Length == 0)
         {
-            var mainLogits = _decoder.Logits(_decoder.MainModel);
-            // The assistants are still synced at every step (EnsembleDecoder is eager): the gate saves fusion time only.
-            var token = _gateThreshold is { } threshold && !FusionGate.ShouldFuse(mainLogits, threshold)
-                ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax(mainLogits)
-                : NextToken(_decoder, _fusion, _members.Count);
-            if (token != System.Numerics.Tensors.TensorPrimitives.IndexOfMax(_decoder.Logits(_decoder.MainModel)))
-            {
-                fusedDifferent++;
-            }
-
-            generated.Add(token);
-            if (tokenizer.IsAddedToken(token) || _decoder.MainTokens.Count >= Main.Context)
-            {
-                break;
-            }
-
-            _decoder.Append(token);
+            throw new ArgumentException("The prompt gives no tokens.", nameof(prompt));
         }
 
-        return new EnsembleGeneration(prompt, tokenizer.Decode(generated.ToArray(), skipSpecialTokens: true), [.. generated], fusedDifferent);
+        if (promptTokens.Length >= Main.Context)
+        {
+            throw new ArgumentException($"The prompt is {promptTokens.Length} tokens for {Main.Name}, which leaves no room in its context of {Main.Context}.", nameof(prompt));
+        }
+
+        return Steps(promptTokens, maxTokens);
+    }
+
+    private IEnumerable<EnsembleStep> Steps(int[] promptTokens, int maxTokens)
+    {
+        var tokenizer = Main.Tokenizer;
+        var mainTime = _decoder.MainModelTime;
+        _decoder.Start(promptTokens);
+        var all = new List<int>(promptTokens.Length + maxTokens);
+        all.AddRange(promptTokens);
+        var emitted = EnsembleDecoder.TextOf(tokenizer, promptTokens).Length;
+        for (var step = 0; step < maxTokens; step++)
+        {
+            var mainStepTime = _decoder.MainModelTime - mainTime;
+            var assistantTime = _decoder.AssistantTime;
+            var mainLogits = _decoder.Logits(_decoder.MainModel);
+            var own = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(mainLogits);
+            var fuse = _fusion is not null && (_gateThreshold is not { } threshold || FusionGate.ShouldFuse(mainLogits, threshold));
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var token = fuse ? NextToken(_decoder, _fusion!, _members.Count) : own;
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var stepAssistantTime = _decoder.AssistantTime - assistantTime;
+            all.Add(token);
+            var special = tokenizer.IsAddedToken(token);
+
+            // The whole text so far (a SentencePiece decoder drops a leading space, so the continuation is not
+            // decoded alone), cut after the last complete character; the step's text is what it adds.
+            var text = special ? string.Empty : EnsembleDecoder.TextOf(tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
+            var delta = text.Length > emitted ? text[emitted..] : string.Empty;
+            emitted = Math.Max(emitted, text.Length);
+            yield return new EnsembleStep(step, token, delta, fuse, token != own, special, mainStepTime, stepAssistantTime, elapsed - stepAssistantTime);
+            if (special || _decoder.MainTokens.Count >= Main.Context)
+            {
+                yield break;
+            }
+
+            mainTime = _decoder.MainModelTime;
+            _decoder.Append(token);
+        }
     }
 
     /// <summary>One fused step over every member of <paramref name="decoder"/>'s current text.</summary>

@@ -1,0 +1,104 @@
+using Kcm.DeePEn.Fusion;
+using Kcm.Onnx;
+
+namespace Kcm.DeePEn.Ensemble;
+
+/// <summary>
+/// A loaded ensemble: its members (ONNX sessions, tokenizers), the anchors and the dense and sparse relative
+/// matrices, all read-only after loading and shared by every decoding stream. Each stream gets its own
+/// <see cref="DeePEnEnsemble"/> (<see cref="CreateDecoder"/>), which owns the per-stream caches and buffers.
+/// </summary>
+public sealed class EnsemblePool : IDisposable
+{
+    private readonly SparseRelativeRepresentation[] _sparse;
+    private readonly float[] _averageWeights;
+
+    private EnsemblePool(EnsembleManifest manifest, EnsembleMember[] members, RelativeSpace space)
+    {
+        Manifest = manifest;
+        Members = members;
+        Space = space;
+        MainModel = manifest.MainIndex;
+        _sparse = space.Sparse(manifest.SparseAnchorsPerRow);
+        _averageWeights = FusionWeights.Average(members.Length);
+    }
+
+    public EnsembleManifest Manifest { get; }
+
+    public string Name => Manifest.Name;
+
+    public IReadOnlyList<EnsembleMember> Members { get; }
+
+    public RelativeSpace Space { get; }
+
+    public int MainModel { get; }
+
+    public EnsembleMember Main => Members[MainModel];
+
+    /// <summary>Bytes of the dense relative matrices (modes avg, adapt, gated).</summary>
+    public long DenseRelativeBytes => Space.Bytes;
+
+    /// <summary>Bytes of the sparse relative matrices (mode sparse).</summary>
+    public long SparseRelativeBytes => _sparse.Sum(s => s.Bytes);
+
+    /// <summary>Whether <paramref name="mode"/> can run (mode "adapt" needs the manifest's adaptive weights).</summary>
+    public bool Supports(EnsembleMode mode) => mode != EnsembleMode.Adapt || Manifest.AdaptiveWeights is not null;
+
+    /// <summary>Bytes of the relative matrices <paramref name="mode"/> uses (0 for "main").</summary>
+    public long RelativeBytes(EnsembleMode mode) => mode switch
+    {
+        EnsembleMode.Main => 0,
+        EnsembleMode.Sparse => SparseRelativeBytes,
+        _ => DenseRelativeBytes,
+    };
+
+    /// <summary>Loads the manifest's members (folders relative to the manifest) and builds the relative space.</summary>
+    public static EnsemblePool Load(string manifestPath, OnnxSessionOptions? options = null)
+    {
+        var manifest = EnsembleManifest.Read(manifestPath);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+        var members = new List<EnsembleMember>(manifest.Members.Count);
+        try
+        {
+            foreach (var member in manifest.Members)
+            {
+                members.Add(EnsembleMember.Load(Path.Combine(folder, member), options));
+            }
+
+            return new EnsemblePool(manifest, [.. members], RelativeSpace.Build(members));
+        }
+        catch
+        {
+            members.ForEach(m => m.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>A new decoding stream for <paramref name="mode"/> (not thread-safe; one per concurrent generation).</summary>
+    public DeePEnEnsemble CreateDecoder(EnsembleMode mode)
+    {
+        if (!Supports(mode))
+        {
+            throw new InvalidOperationException($"Ensemble {Name} has no adaptive weights in its manifest, so mode 'adapt' is unavailable.");
+        }
+
+        var m = Manifest;
+        return mode switch
+        {
+            EnsembleMode.Main => DeePEnEnsemble.MainOnly(Members, MainModel),
+            EnsembleMode.Avg => new DeePEnEnsemble(Members, Space.Relatives, MainModel, _averageWeights, m.Search),
+            EnsembleMode.Adapt => new DeePEnEnsemble(Members, Space.Relatives, MainModel, m.AdaptiveWeights!, m.Search),
+            EnsembleMode.Sparse => new DeePEnEnsemble(Members, _sparse, MainModel, _averageWeights, m.Search, m.ProjectionTopTokens),
+            EnsembleMode.Gated => new DeePEnEnsemble(Members, Space.Relatives, MainModel, _averageWeights, m.Search, gateThreshold: m.GateThreshold),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown ensemble mode."),
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (var member in Members)
+        {
+            member.Dispose();
+        }
+    }
+}

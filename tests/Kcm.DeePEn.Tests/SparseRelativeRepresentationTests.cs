@@ -26,27 +26,36 @@ public sealed class SparseRelativeRepresentationTests
     }
 
     [Fact]
-    public void FromDense_RowsSumToOneAndKeepTheLargestDenseEntries()
+    public void FromDense_RowsSumToOne_KeepTheLargestDenseEntriesExactly_AndSpreadTheRestEvenly()
     {
         var sparse = SparseRelativeRepresentation.FromDense(Main, anchorsPerRow: 8);
 
         Assert.Equal(8, sparse.AnchorsPerRow);
-        Assert.Equal(200L * 8 * (sizeof(float) + sizeof(int)), sparse.Bytes);
+        Assert.Equal((200L * 8 * (sizeof(float) + sizeof(int))) + (200L * sizeof(float)), sparse.Bytes);
         Assert.InRange(sparse.MeanRetainedMass, 0.01, 1);
         for (var v = 0; v < sparse.VocabularySize; v++)
         {
-            var values = sparse.RowValues(v).ToArray();
             var anchors = sparse.RowAnchors(v).ToArray();
-            Assert.Equal(1.0, values.Sum(x => (double)x), 1e-5);
             Assert.Equal(8, anchors.Distinct().Count());
             var dense = Main.Row(v).ToArray();
             var eighth = dense.OrderDescending().ElementAt(7);
             Assert.All(anchors, a => Assert.True(dense[a] >= eighth, $"row {v}: anchor {a} is not among the 8 largest"));
-            var scale = dense[anchors[0]] / values[0];
-            for (var j = 0; j < anchors.Length; j++)
+            var rowSum = 0.0;
+            for (var a = 0; a < sparse.AnchorCount; a++)
             {
-                Assert.Equal(dense[anchors[j]], values[j] * scale, 1e-6f);
+                var value = sparse.Value(v, a);
+                Assert.True(value >= 0f, $"row {v}: anchor {a} is {value}, but R stays non-negative");
+                rowSum += value;
             }
+
+            Assert.Equal(1.0, rowSum, 1e-4);
+            foreach (var a in anchors)
+            {
+                Assert.Equal(dense[a], sparse.Value(v, a), 1e-6f);
+            }
+
+            var restMean = (1.0 - anchors.Sum(a => (double)dense[a])) / (sparse.AnchorCount - 8);
+            Assert.Equal(restMean, sparse.RowTail(v), 1e-6);
         }
     }
 
@@ -89,7 +98,7 @@ public sealed class SparseRelativeRepresentationTests
     }
 
     [Fact]
-    public void TopTokenProjection_RenormalisesTheKeptMass_SoTheTargetIsADistribution()
+    public void TopTokenProjection_SendsTheRestOfTheMassToTheMeanRow_SoTheTargetIsADistribution()
     {
         var fusion = new DeePEnFusion([Main, Other], FusionWeights.Average(2), mainModel: 0, projectionTopTokens: 5);
         var random = new Random(6);
@@ -101,14 +110,24 @@ public sealed class SparseRelativeRepresentationTests
         Assert.Equal(5, fusion.ProjectionTopTokens);
         Assert.Equal(1.0, fusion.Target.ToArray().Sum(x => (double)x), 1e-5);
 
-        // One model, k = 1: the target is exactly the row of its most probable token.
+        // One model, k = 1: p_top times the row of its most probable token, plus 1 - p_top times the mean row.
         var single = new DeePEnFusion([Main, Other], [0f, 1f], mainModel: 0, projectionTopTokens: 1);
         single.Reset();
         single.AddLogits(1, otherLogits);
-        var row = Other.Row(TensorPrimitives.IndexOfMax(otherLogits));
+        var top = TensorPrimitives.IndexOfMax(otherLogits);
+        var probabilities = new float[otherLogits.Length];
+        TensorPrimitives.SoftMax(otherLogits, probabilities);
+        var row = Other.Row(top);
         for (var a = 0; a < row.Length; a++)
         {
-            Assert.Equal(row[a], single.Target[a], 1e-6f);
+            var mean = 0.0;
+            for (var v = 0; v < Other.VocabularySize; v++)
+            {
+                mean += Other.Row(v)[a];
+            }
+
+            mean /= Other.VocabularySize;
+            Assert.Equal((probabilities[top] * row[a]) + ((1 - probabilities[top]) * mean), single.Target[a], 1e-5);
         }
     }
 

@@ -21,14 +21,16 @@ public sealed class DeePEnFusion
     private readonly float[] _firstMoment;
     private readonly float[] _secondMoment;
     private readonly double[] _losses;
+    private readonly float[][]? _meanRows;
+    private readonly float[]? _kept;
 
     /// <param name="relatives">Each model's relative representation, all over the same anchors.</param>
     /// <param name="weights">w_i (see <see cref="FusionWeights"/>); normalised here to sum to 1.</param>
     /// <param name="mainModel">The index of the model whose vocabulary the search decodes in.</param>
     /// <param name="options">The optimiser; <see cref="InverseSearchOptions.Default"/> when null.</param>
     /// <param name="projectionTopTokens">
-    /// k: when positive, p_i R_i is computed over p_i's k most probable tokens only (their mass renormalised to 1);
-    /// 0 uses every token.
+    /// k: when positive, p_i R_i is computed over p_i's k most probable tokens only, the remaining probability mass
+    /// going to R_i's mean row (computed once); 0 uses every token.
     /// </param>
     public DeePEnFusion(IReadOnlyList<IRelativeMatrix> relatives, IReadOnlyList<float> weights, int mainModel, InverseSearchOptions? options = null, int projectionTopTokens = 0)
     {
@@ -69,6 +71,18 @@ public sealed class DeePEnFusion
         _secondMoment = new float[mainVocabulary];
         _losses = new double[_options.Steps + 1];
         _topTokens = projectionTopTokens > 0 ? new TopEntries(projectionTopTokens) : null;
+        if (_topTokens is not null)
+        {
+            _kept = new float[_distribution.Length];
+            _meanRows = new float[_relatives.Length][];
+            for (var i = 0; i < _relatives.Length; i++)
+            {
+                var uniform = new float[_relatives[i].VocabularySize];
+                Array.Fill(uniform, 1f / uniform.Length);
+                _meanRows[i] = new float[anchors];
+                _relatives[i].Project(uniform, _meanRows[i]);
+            }
+        }
     }
 
     /// <summary>k of the top-k projection; 0 when every token is projected.</summary>
@@ -96,7 +110,7 @@ public sealed class DeePEnFusion
     /// <summary>r += w_model * (p R_model) for the model's next-token distribution p.</summary>
     public void AddDistribution(int model, ReadOnlySpan<float> probabilities)
     {
-        Accumulate(Model(model), probabilities, _weights[model]);
+        Accumulate(model, Model(model), probabilities, _weights[model]);
     }
 
     /// <summary>As <see cref="AddDistribution"/>, from the model's next-token logits (softmax taken here).</summary>
@@ -105,7 +119,7 @@ public sealed class DeePEnFusion
         var relative = Model(model);
         var distribution = _distribution.AsSpan(0, relative.VocabularySize);
         TensorPrimitives.SoftMax(logits, distribution);
-        Accumulate(relative, distribution, _weights[model]);
+        Accumulate(model, relative, distribution, _weights[model]);
     }
 
     /// <summary>
@@ -155,7 +169,7 @@ public sealed class DeePEnFusion
         return TensorPrimitives.IndexOfMax(_logits);
     }
 
-    private void Accumulate(IRelativeMatrix relative, ReadOnlySpan<float> probabilities, float weight)
+    private void Accumulate(int model, IRelativeMatrix relative, ReadOnlySpan<float> probabilities, float weight)
     {
         if (_topTokens is null)
         {
@@ -168,24 +182,22 @@ public sealed class DeePEnFusion
             throw new ArgumentException($"Expected a distribution over {relative.VocabularySize} tokens (got {probabilities.Length}).", nameof(probabilities));
         }
 
-        var top = _topTokens.Select(probabilities);
+        // The top k copied into a zeroed vector: one projection call then touches k rows (and a sparse matrix adds
+        // its rows' tails once, not once per row).
+        var kept = _kept!.AsSpan(0, relative.VocabularySize);
+        kept.Clear();
         var mass = 0f;
-        foreach (var token in top)
+        foreach (var token in _topTokens.Select(probabilities))
         {
+            kept[token] = probabilities[token];
             mass += probabilities[token];
         }
 
-        if (mass <= 0f)
-        {
-            return;
-        }
+        relative.AccumulateProjection(kept, weight, _target);
 
-        // Renormalised so the target stays a distribution over anchors (the KL assumes it).
-        var scale = weight / mass;
-        foreach (var token in top)
-        {
-            relative.AccumulateRow(token, scale * probabilities[token], _target);
-        }
+        // The mass outside the top k goes to the model's mean row (not renormalised onto the top k, which would
+        // sharpen every member's image and pull the search toward the top tokens): the target stays a distribution.
+        TensorPrimitives.MultiplyAdd(_meanRows![model], weight * MathF.Max(0f, 1f - mass), _target, _target);
     }
 
     private IRelativeMatrix Model(int model)

@@ -10,7 +10,7 @@ namespace Kcm.DeePEn.Ensemble;
 /// </summary>
 public sealed class EnsemblePool : IDisposable
 {
-    private readonly SparseRelativeRepresentation[] _sparse;
+    private readonly IReadOnlyList<IRelativeMatrix> _sparse;
     private readonly float[] _averageWeights;
 
     private EnsemblePool(EnsembleManifest manifest, EnsembleMember[] members, RelativeSpace space)
@@ -19,7 +19,7 @@ public sealed class EnsemblePool : IDisposable
         Members = members;
         Space = space;
         MainModel = manifest.MainIndex;
-        _sparse = space.Sparse(manifest.SparseAnchorsPerRow);
+        _sparse = space.SparseRelatives(manifest.SparseAnchorsPerRow);
         _averageWeights = FusionWeights.Average(members.Length);
     }
 
@@ -52,8 +52,12 @@ public sealed class EnsemblePool : IDisposable
         _ => DenseRelativeBytes,
     };
 
-    /// <summary>Loads the manifest's members (folders relative to the manifest) and builds the relative space.</summary>
-    public static EnsemblePool Load(string manifestPath, OnnxSessionOptions? options = null)
+    /// <summary>
+    /// Loads the manifest's members (folders relative to the manifest) and their relative space: built in memory, or,
+    /// with <paramref name="relativeCacheDirectory"/>, mapped from files there (built and written once, rebuilt when
+    /// stale; see <see cref="RelativeSpace.LoadOrBuild"/>).
+    /// </summary>
+    public static EnsemblePool Load(string manifestPath, OnnxSessionOptions? options = null, string? relativeCacheDirectory = null)
     {
         var manifest = EnsembleManifest.Read(manifestPath);
         var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
@@ -65,13 +69,44 @@ public sealed class EnsemblePool : IDisposable
                 members.Add(EnsembleMember.Load(Path.Combine(folder, member), options));
             }
 
-            return new EnsemblePool(manifest, [.. members], RelativeSpace.Build(members));
+            var space = relativeCacheDirectory is null
+                ? RelativeSpace.Build(members)
+                : RelativeSpace.LoadOrBuild(members, relativeCacheDirectory, manifest.SparseAnchorsPerRow);
+            return new EnsemblePool(manifest, [.. members], space);
         }
         catch
         {
             members.ForEach(m => m.Dispose());
             throw;
         }
+    }
+
+    /// <summary>
+    /// A pool over members already loaded (in <paramref name="manifest"/>'s member order) and a manifest held in memory,
+    /// e.g. one whose main model and adaptive weights were just measured. The pool takes ownership of the members
+    /// (<see cref="Dispose"/> disposes them). <paramref name="space"/> is built from the members when null.
+    /// </summary>
+    public static EnsemblePool Create(EnsembleManifest manifest, IReadOnlyList<EnsembleMember> members, RelativeSpace? space = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(members);
+        var errors = manifest.Errors();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(manifest));
+        }
+
+        if (members.Count != manifest.Members.Count)
+        {
+            throw new ArgumentException($"The manifest lists {manifest.Members.Count} members, {members.Count} were given.", nameof(members));
+        }
+
+        if (space is not null && space.Relatives.Count != members.Count)
+        {
+            throw new ArgumentException($"The relative space has {space.Relatives.Count} members, the pool {members.Count}.", nameof(space));
+        }
+
+        return new EnsemblePool(manifest, [.. members], space ?? RelativeSpace.Build(members));
     }
 
     /// <summary>A new decoding stream for <paramref name="mode"/> (not thread-safe; one per concurrent generation).</summary>
@@ -96,6 +131,7 @@ public sealed class EnsemblePool : IDisposable
 
     public void Dispose()
     {
+        Space.Dispose();
         foreach (var member in Members)
         {
             member.Dispose();

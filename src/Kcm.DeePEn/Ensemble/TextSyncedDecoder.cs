@@ -14,6 +14,7 @@ public sealed class TextSyncedDecoder
     private readonly KeyValueCache _cache;
     private readonly List<int> _tokens = [];
     private float[] _lastLogits = [];
+    private long[]? _pending;
 
     public TextSyncedDecoder(EnsembleMember member)
     {
@@ -34,10 +35,32 @@ public sealed class TextSyncedDecoder
         _tokens.Clear();
         _cache.Clear();
         _lastLogits = [];
+        _pending = null;
     }
+
+    /// <summary>The member whose model and tokenizer this decoder runs.</summary>
+    public EnsembleMember Member => _member;
+
+    /// <summary>The logits of the last sync (empty before the first, and while a sync is pending).</summary>
+    public float[] LastLogits => _lastLogits;
+
+    /// <summary>The cache the tokens to run must be run against (by the caller of <see cref="TokensToRun"/>).</summary>
+    internal KeyValueCache Cache => _cache;
 
     /// <summary>The member's next-token logits after <paramref name="text"/> (tokenised with its own tokenizer).</summary>
     public float[] NextTokenLogits(string text)
+    {
+        var fresh = TokensToRun(text);
+        return fresh is null ? _lastLogits : Accept(_member.Model.NextTokenLogits(fresh, _cache));
+    }
+
+    /// <summary>
+    /// The first half of a sync, for callers that run the model themselves (several streams batched): re-tokenises
+    /// <paramref name="text"/>, rolls the cache back to the longest common prefix with the tokens it holds, and returns
+    /// the tokens to run after it against <see cref="Cache"/>, then to be given to <see cref="Accept"/>; null when the
+    /// text is what was synced last, so <see cref="LastLogits"/> still hold.
+    /// </summary>
+    public long[]? TokensToRun(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = _member.Tokenizer.Encode(text);
@@ -57,24 +80,44 @@ public sealed class TextSyncedDecoder
             common++;
         }
 
-        if (common == tokens.Length && common == _tokens.Count && _lastLogits.Length > 0)
+        if (_pending is null && common == tokens.Length && common == _tokens.Count && _lastLogits.Length > 0)
         {
-            return _lastLogits;
+            return null;
         }
 
         // At least the last token is run, so its logits are fresh.
         var keep = Math.Min(common, tokens.Length - 1);
-        _cache.Truncate(keep);
+        _cache.Truncate(Math.Min(keep, _cache.Length));
         _tokens.RemoveRange(keep, _tokens.Count - keep);
+        _lastLogits = [];
         var fresh = new long[tokens.Length - keep];
         for (var i = 0; i < fresh.Length; i++)
         {
             fresh[i] = tokens[keep + i];
-            _tokens.Add(tokens[keep + i]);
         }
 
+        _pending = fresh;
         TokensRun += fresh.Length;
-        _lastLogits = _member.Model.NextTokenLogits(fresh, _cache);
-        return _lastLogits;
+        return fresh;
+    }
+
+    /// <summary>The second half of a sync: the next-token logits the model gave after running <see cref="TokensToRun"/>'s tokens.</summary>
+    public float[] Accept(float[] nextTokenLogits)
+    {
+        ArgumentNullException.ThrowIfNull(nextTokenLogits);
+        var fresh = _pending ?? throw new InvalidOperationException("No sync is pending: call TokensToRun first.");
+        if (_cache.Length != _tokens.Count + fresh.Length)
+        {
+            throw new InvalidOperationException($"The cache holds {_cache.Length} tokens, the sync expected {_tokens.Count + fresh.Length}: run exactly the tokens TokensToRun returned.");
+        }
+
+        foreach (var token in fresh)
+        {
+            _tokens.Add((int)token);
+        }
+
+        _pending = null;
+        _lastLogits = nextTokenLogits;
+        return nextTokenLogits;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Kcm.Onnx;
 
@@ -7,7 +8,8 @@ namespace Kcm.DeePEn.Models;
 /// A causal language model exported to ONNX the way Hugging Face exports one with a cache: inputs input_ids,
 /// attention_mask, optionally position_ids, and past_key_values.N.key/value [batch, heads, past, headDim];
 /// outputs logits [batch, sequence, vocabulary] and present.N.key/value. The cache is always fed (empty at
-/// the start), so after the prompt each step runs one new token. Batch size 1; not thread-safe per cache.
+/// the start), so after the prompt each step runs one new token. <see cref="Forward"/> runs one stream;
+/// <see cref="ForwardBatch"/> runs several streams, each with its own cache, in one call. Not thread-safe per cache.
 /// </summary>
 public sealed class CausalLanguageModel : IDisposable
 {
@@ -166,11 +168,149 @@ public sealed class CausalLanguageModel : IDisposable
         return logits.Values;
     }
 
+    /// <summary>
+    /// Runs each stream's new tokens after its own cache in one native call and appends them to that cache; returns,
+    /// per stream, the logits of every new position ([tokens[b].Length, vocabulary], row-major). Pasts and new-token
+    /// counts may differ (see <see cref="PaddedBatch"/>): pasts are left-padded and new tokens right-padded with
+    /// attention_mask 0, position_ids are each row's true positions, and the pads' present entries are dropped.
+    /// </summary>
+    /// <remarks>
+    /// Padding needs an attention_mask input, and a past left-padded needs position_ids (otherwise the model would
+    /// count the pads as positions): a model without them runs streams of unequal lengths one by one.
+    /// </remarks>
+    public float[][] ForwardBatch(IReadOnlyList<ReadOnlyMemory<long>> tokens, IReadOnlyList<KeyValueCache> caches) =>
+        RunBatch(tokens, caches, lastPositionOnly: false);
+
+    /// <summary>As <see cref="ForwardBatch"/>, returning only each stream's next-token logits ([vocabulary] per stream).</summary>
+    public float[][] NextTokenLogitsBatch(IReadOnlyList<ReadOnlyMemory<long>> tokens, IReadOnlyList<KeyValueCache> caches) =>
+        RunBatch(tokens, caches, lastPositionOnly: true);
+
     /// <summary>The logits of the position after <paramref name="tokens"/> (the next-token logits), updating the cache.</summary>
     public float[] NextTokenLogits(ReadOnlySpan<long> tokens, KeyValueCache cache)
     {
         var all = Forward(tokens, cache);
         return all[^VocabularySize..];
+    }
+
+    private float[][] RunBatch(IReadOnlyList<ReadOnlyMemory<long>> tokens, IReadOnlyList<KeyValueCache> caches, bool lastPositionOnly)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(caches);
+        if (tokens.Count == 0 || tokens.Count != caches.Count)
+        {
+            throw new ArgumentException($"One cache per stream is needed ({tokens.Count} streams, {caches.Count} caches).", nameof(caches));
+        }
+
+        var seen = new HashSet<KeyValueCache>(ReferenceEqualityComparer.Instance);
+        for (var b = 0; b < tokens.Count; b++)
+        {
+            if (tokens[b].IsEmpty)
+            {
+                throw new ArgumentException($"Stream {b} has no new token.", nameof(tokens));
+            }
+
+            var cache = caches[b] ?? throw new ArgumentException($"Stream {b} has no cache.", nameof(caches));
+            if (cache.Layers != Layers || cache.Heads != Heads || cache.HeadDimension != HeadDimension)
+            {
+                throw new ArgumentException($"Stream {b}'s cache was made for another model.", nameof(caches));
+            }
+
+            if (!seen.Add(cache))
+            {
+                throw new ArgumentException($"Stream {b} shares its cache with another stream.", nameof(caches));
+            }
+        }
+
+        var batch = new PaddedBatch(tokens, caches);
+        if (!batch.IsUniform && (!_hasAttentionMask || (!_hasPositionIds && !batch.HasUniformPast)))
+        {
+            var separate = new float[tokens.Count][];
+            for (var b = 0; b < tokens.Count; b++)
+            {
+                var logits = Forward(tokens[b].Span, caches[b]);
+                separate[b] = lastPositionOnly ? logits[^VocabularySize..] : logits;
+            }
+
+            return separate;
+        }
+
+        var streams = batch.Streams;
+        var inputs = new List<OnnxInputTensor>(3 + (2 * Layers)) { OnnxInputTensor.Int64(InputIds, batch.InputIds(), streams, batch.MaxNew) };
+        if (_hasAttentionMask)
+        {
+            inputs.Add(OnnxInputTensor.Int64(AttentionMask, batch.AttentionMask(), streams, batch.Total));
+        }
+
+        if (_hasPositionIds)
+        {
+            inputs.Add(OnnxInputTensor.Int64(PositionIds, batch.PositionIds(), streams, batch.MaxNew));
+        }
+
+        var pastLength = streams * Heads * batch.MaxPast * HeadDimension;
+        var rented = new float[2 * Layers][];
+        try
+        {
+            for (var layer = 0; layer < Layers; layer++)
+            {
+                for (var part = 0; part < 2; part++)
+                {
+                    var buffer = rented[(2 * layer) + part] = ArrayPool<float>.Shared.Rent(Math.Max(1, pastLength));
+                    batch.FillPast(layer, keys: part == 0, buffer.AsSpan(0, pastLength), Heads, HeadDimension);
+                    var name = part == 0 ? _pastKeyNames[layer] : _pastValueNames[layer];
+                    inputs.Add(OnnxInputTensor.Float(name, buffer.AsMemory(0, pastLength), streams, Heads, batch.MaxPast, HeadDimension));
+                }
+            }
+
+            var outputs = _session.Run(inputs, _outputNames);
+            var logits = outputs[0];
+            if (logits.Shape.Count != 3 || logits.Shape[0] != streams || logits.Shape[1] != batch.MaxNew)
+            {
+                throw Mismatch(Logits, $"shape [{streams}, {batch.MaxNew}, vocabulary]", "[" + string.Join(", ", logits.Shape) + "]");
+            }
+
+            VocabularySize = (int)logits.Shape[2];
+            for (var layer = 0; layer < Layers; layer++)
+            {
+                var keys = outputs[1 + (2 * layer)];
+                var values = outputs[2 + (2 * layer)];
+                if (keys.Values.Length != streams * Heads * batch.Total * HeadDimension || values.Values.Length != keys.Values.Length)
+                {
+                    throw Mismatch(keys.Name, $"shape [{streams}, {Heads}, {batch.Total}, {HeadDimension}]", "[" + string.Join(", ", keys.Shape) + "]");
+                }
+            }
+
+            var result = new float[streams][];
+            for (var b = 0; b < streams; b++)
+            {
+                result[b] = batch.LogitsOf(b, logits.Values, VocabularySize, lastPositionOnly);
+            }
+
+            // Caches change only after every output checked out, so a failed call leaves every stream as it was.
+            for (var b = 0; b < streams; b++)
+            {
+                var length = batch.Past(b) + batch.New(b);
+                for (var layer = 0; layer < Layers; layer++)
+                {
+                    caches[b].Replace(
+                        layer,
+                        batch.PresentOf(b, outputs[1 + (2 * layer)].Values, Heads, HeadDimension),
+                        batch.PresentOf(b, outputs[2 + (2 * layer)].Values, Heads, HeadDimension),
+                        length);
+                }
+            }
+
+            return result;
+        }
+        finally
+        {
+            foreach (var buffer in rented)
+            {
+                if (buffer is not null)
+                {
+                    ArrayPool<float>.Shared.Return(buffer);
+                }
+            }
+        }
     }
 
     public void Dispose()

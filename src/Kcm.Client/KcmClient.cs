@@ -14,7 +14,7 @@ namespace Kcm.Client;
 /// Typed client of a KCM silo's HTTP API. Thread-safe; share one instance. Retries 429/503 (honouring
 /// Retry-After) and, for idempotent calls, transport failures; failures surface as <see cref="KcmException"/>s.
 /// </summary>
-public sealed class KcmClient : IDisposable
+public sealed partial class KcmClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
@@ -194,8 +194,9 @@ public sealed class KcmClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
 
-        // Timeouts come from the pipeline; recycled connections pick up DNS changes of a long-lived client.
-        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
+        // Timeouts come from the pipeline; recycled connections pick up DNS changes of a long-lived client. A generation
+        // stream left early closes its connection at once instead of draining it, which is what stops the server decoding.
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), MaxResponseDrainSize = 0 };
         return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 

@@ -13,4 +13,7 @@ namespace Kcm.Contracts;
 [JsonSerializable(typeof(RollbackResponse))]
 [JsonSerializable(typeof(DistillResponse))]
 [JsonSerializable(typeof(KcmProblemDetails))]
+[JsonSerializable(typeof(GenerateRequest))]
+[JsonSerializable(typeof(GenerationToken))]
+[JsonSerializable(typeof(GenerationDone))]
 public sealed partial class KcmJsonContext : JsonSerializerContext;

@@ -9,4 +9,7 @@ public static class KcmMediaTypes
     public const string OctetStream = "application/octet-stream";
 
     public const string ProblemJson = "application/problem+json";
+
+    /// <summary>Server-sent events: the generation stream.</summary>
+    public const string EventStream = "text/event-stream";
 }

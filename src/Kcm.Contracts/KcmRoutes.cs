@@ -11,6 +11,7 @@ public static class KcmRoutes
     public const string Threshold = "/v1/models/{model}/threshold";
     public const string Rollback = "/v1/models/{model}/rollback";
     public const string Distill = "/v1/models/{model}/distill";
+    public const string Generate = "/v1/models/{model}/generate";
     public const string Metrics = "/metrics";
     public const string Healthz = "/healthz";
     public const string Readyz = "/readyz";
@@ -21,4 +22,5 @@ public static class KcmRoutes
     public static string ThresholdPath(string model) => ModelPath(model) + "/threshold";
     public static string RollbackPath(string model) => ModelPath(model) + "/rollback";
     public static string DistillPath(string model) => ModelPath(model) + "/distill";
+    public static string GeneratePath(string model) => ModelPath(model) + "/generate";
 }

@@ -31,5 +31,26 @@ public static class ProblemCodes
 
     /// <summary>Cluster mode: inference sent to a silo without the front role.</summary>
     public const string NotAFront = "not_a_front";
+
+    /// <summary>Generate: the prompt is missing, empty or gives no tokens.</summary>
+    public const string InvalidPrompt = "invalid_prompt";
+
+    /// <summary>Generate: the prompt leaves no room in a model's context (or exceeds the character limit).</summary>
+    public const string PromptTooLong = "prompt_too_long";
+
+    /// <summary>Generate: max_tokens is out of range.</summary>
+    public const string InvalidMaxTokens = "invalid_max_tokens";
+
+    /// <summary>Generate: too many stop strings, or one empty or too long.</summary>
+    public const string InvalidStop = "invalid_stop";
+
+    /// <summary>Generate: the mode is not one of main, avg, adapt, sparse, gated.</summary>
+    public const string InvalidMode = "invalid_mode";
+
+    /// <summary>Generate: the ensemble cannot run this mode (e.g. adapt without weights in its manifest).</summary>
+    public const string ModeUnavailable = "mode_unavailable";
+
+    /// <summary>Generate: decoding failed after the stream started (sent as an <c>event: error</c>).</summary>
+    public const string GenerationFailed = "generation_failed";
     public const string Internal = "internal";
 }

@@ -68,6 +68,15 @@ public sealed class DeePEnEnsemble
 
     public EnsembleMember Main => _decoder.Main;
 
+    /// <summary>The language models, in the order of <see cref="MemberTime"/>.</summary>
+    public IReadOnlyList<EnsembleMember> Members => _members;
+
+    /// <summary>
+    /// Time spent running member <paramref name="member"/> so far (the main model's forward passes; an assistant's
+    /// syncs, only at fused steps): the difference across one <see cref="Decode"/> step is that member's step time.
+    /// </summary>
+    public TimeSpan MemberTime(int member) => _decoder.MemberTime(member);
+
     /// <summary>The index of the main model among the members.</summary>
     public int MainModel => _decoder.MainModel;
 

@@ -13,6 +13,7 @@ public sealed class EnsembleDecoder
     private readonly IReadOnlyList<EnsembleMember> _members;
     private readonly TextSyncedDecoder?[] _assistants;
     private readonly float[][] _logits;
+    private readonly TimeSpan[] _memberTime;
     private readonly KeyValueCache _mainCache;
     private readonly List<int> _mainTokens = [];
     private bool _assistantsBehind;
@@ -26,6 +27,7 @@ public sealed class EnsembleDecoder
         MainModel = mainModel;
         _assistants = new TextSyncedDecoder?[members.Count];
         _logits = new float[members.Count][];
+        _memberTime = new TimeSpan[members.Count];
         for (var i = 0; i < members.Count; i++)
         {
             _assistants[i] = i == mainModel ? null : new TextSyncedDecoder(members[i]);
@@ -52,6 +54,9 @@ public sealed class EnsembleDecoder
 
     /// <summary>Time spent keeping the assistants in step (re-tokenising and running them), summed over every step.</summary>
     public TimeSpan AssistantTime { get; private set; }
+
+    /// <summary>Time spent running member <paramref name="member"/> (the main model's steps, or an assistant's syncs), summed over every step.</summary>
+    public TimeSpan MemberTime(int member) => _memberTime[member];
 
     /// <summary>Starts a new text with the main model's prompt tokens (at least one).</summary>
     public void Start(ReadOnlySpan<int> mainPrompt)
@@ -111,7 +116,9 @@ public sealed class EnsembleDecoder
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         _logits[MainModel] = main.Model.NextTokenLogits(ids, _mainCache);
-        MainModelTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var mainTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        MainModelTime += mainTime;
+        _memberTime[MainModel] += mainTime;
         Text = TextOf(main.Tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_mainTokens));
         _assistantsBehind = true;
     }
@@ -124,7 +131,9 @@ public sealed class EnsembleDecoder
         {
             if (_assistants[i] is { } assistant)
             {
+                var assistantStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 _logits[i] = assistant.NextTokenLogits(Text);
+                _memberTime[i] += System.Diagnostics.Stopwatch.GetElapsedTime(assistantStarted);
             }
         }
 

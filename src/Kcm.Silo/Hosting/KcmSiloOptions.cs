@@ -1,4 +1,5 @@
 using Kcm.Grains.Distillation;
+using Kcm.Grains.Ensemble;
 using Kcm.Grains.Large;
 
 namespace Kcm.Silo.Hosting;
@@ -73,6 +74,9 @@ public sealed class KcmSiloOptions
     /// <summary>When distillation rounds run.</summary>
     public DistillationScheduleOptions Distillation { get; set; } = new();
 
+    /// <summary>The ensemble served for generation (none unless its manifest is set).</summary>
+    public EnsembleOptions Ensemble { get; set; } = new();
+
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
     public void Validate()
     {
@@ -102,6 +106,7 @@ public sealed class KcmSiloOptions
         problems.AddRange(ClusterProblems());
         problems.AddRange(LargePool.Problems($"{SectionName}:{nameof(LargePool)}:"));
         problems.AddRange(Distillation.Problems($"{SectionName}:{nameof(Distillation)}:"));
+        problems.AddRange(Ensemble.Problems($"{SectionName}:{nameof(Ensemble)}:"));
         if (problems.Count > 0)
         {
             throw new ArgumentException("Invalid silo configuration: " + string.Join(" ", problems));

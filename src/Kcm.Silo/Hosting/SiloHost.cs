@@ -1,5 +1,6 @@
 using Kcm.Cluster.Telemetry;
 using Kcm.Contracts;
+using Kcm.Grains.Ensemble;
 using Kcm.Grains.Telemetry;
 using Kcm.Metrics;
 using Kcm.Silo.Embedded;
@@ -68,6 +69,9 @@ public sealed class SiloHost : IAsyncDisposable
         builder.Services.AddSingleton<ClusterInstruments>();
         builder.Services.AddSingleton(_ => new PrometheusExporter(new PrometheusExporterOptions { MeterNamePrefix = KcmInstruments.MeterName }));
         builder.Services.AddHostedService<ServingStartup>();
+        builder.Services.AddSingleton<EnsembleInstruments>();
+        builder.Services.AddSingleton<EnsembleNode>();
+        builder.Services.AddHostedService<EnsembleStartup>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, KcmJsonContext.Default));
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
@@ -82,6 +86,7 @@ public sealed class SiloHost : IAsyncDisposable
         app.Services.GetRequiredService<PrometheusExporter>();
         app.Services.GetRequiredService<KcmInstruments>();
         app.Services.GetRequiredService<ClusterInstruments>();
+        app.Services.GetRequiredService<EnsembleInstruments>();
         if (!options.ParsedRoles.HasFlag(SiloRoles.Front))
         {
             // Only fronts answer inference; other roles keep health, readiness, metrics and the admin API.
@@ -91,6 +96,7 @@ public sealed class SiloHost : IAsyncDisposable
         app.MapOpenApi(KcmRoutes.OpenApi.Replace("v1", "{documentName}", StringComparison.Ordinal));
         ServingEndpoints.Map(app);
         AdminEndpoints.Map(app);
+        GenerateEndpoints.Map(app);
         app.MapGet(KcmRoutes.Metrics, WriteMetricsAsync)
             .WithName("Metrics")
             .WithSummary("Prometheus text exposition format 0.0.4 of the kcm_ metrics.")

@@ -7,6 +7,13 @@ public sealed class EnsembleOptions
     /// <value>Default null.</value>
     public string? Manifest { get; set; }
 
+    /// <summary>
+    /// Folder where the relative matrices are cached and memory-mapped from (built once, rebuilt when stale); relative
+    /// paths resolve under KCM_HOME; empty builds them in memory at every start.
+    /// </summary>
+    /// <value>Default ".kcm/relative-cache".</value>
+    public string? RelativeCachePath { get; set; } = ".kcm/relative-cache";
+
     /// <summary>Generations decoded at once; each holds one core while it decodes.</summary>
     /// <value>Default 2; 1 to 256.</value>
     public int MaxConcurrentGenerations { get; set; } = 2;

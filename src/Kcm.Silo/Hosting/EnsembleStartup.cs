@@ -32,7 +32,11 @@ internal sealed class EnsembleStartup(
         try
         {
             var sessionOptions = new OnnxSessionOptions { IntraOpThreads = settings.IntraOpThreads, LibraryPath = settings.OnnxLibraryPath };
-            pool = await Task.Run(() => EnsemblePool.Load(path, sessionOptions), cancellationToken).ConfigureAwait(false);
+            // Mapped from a cache per ensemble name: a restart maps the files (milliseconds) instead of rebuilding them.
+            var cache = settings.RelativeCachePath is { Length: > 0 } folder ? SiloPaths.Resolve(folder) : null;
+            pool = await Task.Run(
+                () => EnsemblePool.Load(path, sessionOptions, cache is null ? null : Path.Combine(cache, EnsembleManifest.Read(path).Name)),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -21,7 +21,7 @@ internal static class DeepenCommand
         var positions = new Option<int?>("--positions") { Description = "Test positions (main-model tokens) to score. Default 2000." };
         var devPositions = new Option<int?>("--dev-positions") { Description = "Development positions (main model and DeePEn-Adapt weights). Default 500." };
         var sparseAnchors = new Option<int?>("--sparse-anchors") { Description = "m: anchors kept per row of the sparse relative matrices (mode sparse). Default 32." };
-        var topTokens = new Option<int?>("--top-tokens") { Description = "k: most probable tokens projected per model (mode sparse). Default 64." };
+        var topTokens = new Option<int?>("--top-tokens") { Description = "k: most probable tokens projected per model (mode sparse). Default 256." };
         var gate = new Option<float?>("--gate") { Description = "Mode gated fuses only when the main model's top probability is below this. Default 0.5." };
         var quick = new Option<bool>("--quick") { Description = "A small, fast configuration (80 test positions)." };
         var command = new Command("deepen", "DeePEn on held-out State of the Union addresses: next-token accuracy of each model and of DeePEn-Avg/-Adapt in the main model's vocabulary.")

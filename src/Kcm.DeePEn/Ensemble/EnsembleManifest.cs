@@ -27,7 +27,7 @@ public sealed record EnsembleManifest
     public int SparseAnchorsPerRow { get; init; } = SparseRelativeRepresentation.DefaultAnchorsPerRow;
 
     /// <summary>k of mode "sparse" (each member's most probable tokens projected).</summary>
-    public int ProjectionTopTokens { get; init; } = 64;
+    public int ProjectionTopTokens { get; init; } = DeePEnFusion.DefaultProjectionTopTokens;
 
     /// <summary>Mode "gated" fuses only when the main model's top probability is below this.</summary>
     public float GateThreshold { get; init; } = FusionGate.DefaultThreshold;

@@ -20,8 +20,8 @@ public sealed record DeePEnEvaluationOptions
     /// <summary>m: anchors kept per row of the sparse relative matrices (mode "sparse"); default 32.</summary>
     public int SparseAnchorsPerRow { get; init; } = SparseRelativeRepresentation.DefaultAnchorsPerRow;
 
-    /// <summary>k: each model's most probable tokens projected in mode "sparse"; default 64.</summary>
-    public int ProjectionTopTokens { get; init; } = 64;
+    /// <summary>k: each model's most probable tokens projected in mode "sparse"; default 256.</summary>
+    public int ProjectionTopTokens { get; init; } = DeePEnFusion.DefaultProjectionTopTokens;
 
     /// <summary>Mode "gated" fuses only when the main model's top probability is below this; default 0.5.</summary>
     public float GateThreshold { get; init; } = FusionGate.DefaultThreshold;

@@ -231,7 +231,8 @@ public sealed class SparseRelativeRepresentationTests
         try
         {
             var space = RelativeSpace.Build(members);
-            const int Main = 1;
+            // The shipped ensemble's main model (the best on the development addresses), as served.
+            var Main = EnsembleManifest.Read(Kcm.Testing.RepositoryRoot.Combine("models", "sotu-ensemble.json")).MainIndex;
             var weights = FusionWeights.Average(members.Count);
             var dense = new DeePEnFusion(space.Relatives, weights, Main);
             var fullWidth = new DeePEnFusion(space.Sparse(space.Anchors.Count), weights, Main, projectionTopTokens: 4096);
@@ -261,7 +262,9 @@ public sealed class SparseRelativeRepresentationTests
 
             Assert.True(steps >= 100, $"only {steps} steps");
             Assert.Equal(steps, fullAgree);
-            Assert.True(defaultAgree >= 0.5 * steps, $"sparse at the defaults agreed on {defaultAgree} of {steps} steps");
+            // The target is 99 %; ./kcm deepen measured 98.0 % over 1,500 test positions (docs/deepen.md), so this
+            // guards against a regression rather than claiming the target.
+            Assert.True(defaultAgree >= 0.9 * steps, $"sparse at the defaults agreed on {defaultAgree} of {steps} steps");
             Assert.True(defaults.Sum(r => r.Bytes) * 10 <= space.Bytes, $"sparse {defaults.Sum(r => r.Bytes)} bytes, dense {space.Bytes}");
 
             int Choose(DeePEnFusion fusion)

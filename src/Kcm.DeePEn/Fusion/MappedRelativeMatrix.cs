@@ -11,12 +11,14 @@ public sealed unsafe class MappedRelativeMatrix : IRelativeMatrix, IDisposable
 {
     private readonly ReadOnlyFileMapping _mapping;
     private readonly float* _values;
+    private readonly DenseRows _rows;
 
     internal MappedRelativeMatrix(ReadOnlyFileMapping mapping, RelativeMatrixHeader header)
     {
         _mapping = mapping;
         _values = (float*)(mapping.Pointer + RelativeMatrixHeader.ValuesOffset);
         Header = header;
+        _rows = new DenseRows(_values, header.VocabularySize, header.AnchorCount);
     }
 
     public RelativeMatrixHeader Header { get; }
@@ -47,15 +49,8 @@ public sealed unsafe class MappedRelativeMatrix : IRelativeMatrix, IDisposable
     public void AccumulateProjection(ReadOnlySpan<float> distribution, float weight, Span<float> target)
     {
         CheckLengths(distribution.Length, target.Length);
-        _ = _mapping.Pointer;
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            var p = distribution[v];
-            if (p != 0f)
-            {
-                TensorPrimitives.MultiplyAdd(RowUnchecked(v), weight * p, target, target);
-            }
-        }
+        _ = _mapping.Pointer; // throws once disposed
+        _rows.AccumulateProjection(distribution, weight, target);
     }
 
     public void Project(ReadOnlySpan<float> distribution, Span<float> relative)
@@ -67,16 +62,11 @@ public sealed unsafe class MappedRelativeMatrix : IRelativeMatrix, IDisposable
     public void MultiplyTransposed(ReadOnlySpan<float> anchorVector, Span<float> result)
     {
         CheckLengths(result.Length, anchorVector.Length);
-        _ = _mapping.Pointer;
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            result[v] = TensorPrimitives.Dot(RowUnchecked(v), anchorVector);
-        }
+        _ = _mapping.Pointer; // throws once disposed
+        _rows.MultiplyTransposed(anchorVector, result);
     }
 
     public void Dispose() => _mapping.Dispose();
-
-    private ReadOnlySpan<float> RowUnchecked(int token) => new(_values + ((long)token * AnchorCount), AnchorCount);
 
     private void CheckLengths(int vocabularyLength, int anchorLength)
     {

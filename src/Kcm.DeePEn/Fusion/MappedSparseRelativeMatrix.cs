@@ -13,6 +13,7 @@ public sealed unsafe class MappedSparseRelativeMatrix : IRelativeMatrix, IDispos
     private readonly float* _values;
     private readonly int* _anchors;
     private readonly float* _tails;
+    private readonly SparseRows _rows;
 
     internal MappedSparseRelativeMatrix(ReadOnlyFileMapping mapping, RelativeMatrixHeader header)
     {
@@ -22,6 +23,7 @@ public sealed unsafe class MappedSparseRelativeMatrix : IRelativeMatrix, IDispos
         _anchors = (int*)(start + header.AnchorIndicesOffset);
         _tails = (float*)(start + header.TailsOffset);
         Header = header;
+        _rows = new SparseRows(_values, _anchors, _tails, header.VocabularySize, header.AnchorsPerRow);
     }
 
     public RelativeMatrixHeader Header { get; }
@@ -54,40 +56,15 @@ public sealed unsafe class MappedSparseRelativeMatrix : IRelativeMatrix, IDispos
     public void AccumulateRow(int token, float scale, Span<float> target)
     {
         CheckLengths(VocabularySize, target.Length);
-        var start = RowStart(token);
-        if (_tails[token] != 0f)
-        {
-            TensorPrimitives.Add(target, scale * _tails[token], target);
-        }
-
-        for (var j = start; j < start + AnchorsPerRow; j++)
-        {
-            target[_anchors[j]] += scale * _values[j];
-        }
+        _ = RowStart(token);
+        _rows.AccumulateRow(token, scale, target);
     }
 
     public void AccumulateProjection(ReadOnlySpan<float> distribution, float weight, Span<float> target)
     {
         CheckLengths(distribution.Length, target.Length);
-        _ = _mapping.Pointer;
-        var m = AnchorsPerRow;
-        var uniform = 0f;
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            var p = distribution[v];
-            if (p != 0f)
-            {
-                var scale = weight * p;
-                uniform += scale * _tails[v];
-                var start = (long)v * m;
-                for (var j = start; j < start + m; j++)
-                {
-                    target[_anchors[j]] += scale * _values[j];
-                }
-            }
-        }
-
-        TensorPrimitives.Add(target, uniform, target);
+        _ = _mapping.Pointer; // throws once disposed
+        _rows.AccumulateProjection(distribution, weight, target);
     }
 
     public void Project(ReadOnlySpan<float> distribution, Span<float> relative)
@@ -99,20 +76,8 @@ public sealed unsafe class MappedSparseRelativeMatrix : IRelativeMatrix, IDispos
     public void MultiplyTransposed(ReadOnlySpan<float> anchorVector, Span<float> result)
     {
         CheckLengths(result.Length, anchorVector.Length);
-        _ = _mapping.Pointer;
-        var m = AnchorsPerRow;
-        var total = TensorPrimitives.Sum(anchorVector);
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            var start = (long)v * m;
-            var sum = _tails[v] * total;
-            for (var j = start; j < start + m; j++)
-            {
-                sum += _values[j] * anchorVector[_anchors[j]];
-            }
-
-            result[v] = sum;
-        }
+        _ = _mapping.Pointer; // throws once disposed
+        _rows.MultiplyTransposed(anchorVector, result);
     }
 
     public void Dispose() => _mapping.Dispose();

@@ -7,18 +7,21 @@ namespace Kcm.DeePEn.Fusion;
 /// softmax(scale * c_v / ||c_v||) where c_v[a] = cos(E[v], E[anchor a]). Each row is a distribution over anchors,
 /// so p R maps a next-token distribution p over the model's vocabulary into the shared anchor space.
 /// </summary>
-public sealed class RelativeRepresentation : IRelativeMatrix
+public sealed unsafe class RelativeRepresentation : IRelativeMatrix
 {
     /// <summary>The reference implementation's sharpening factor.</summary>
     public const float DefaultScale = 100f;
 
     private const int RowsPerTask = 64;
 
+    // On the pinned object heap, so the shared pointer kernel (DenseRows) can read it in place.
     private readonly float[] _values;
+    private readonly DenseRows _rows;
 
     private RelativeRepresentation(float[] values, int vocabularySize, int anchorCount)
     {
         _values = values;
+        _rows = new DenseRows((float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(values)), vocabularySize, anchorCount);
         VocabularySize = vocabularySize;
         AnchorCount = anchorCount;
     }
@@ -61,7 +64,7 @@ public sealed class RelativeRepresentation : IRelativeMatrix
             unit.AsSpan(anchorIds[a] * width, width).CopyTo(anchorRows.AsSpan(a * width, width));
         }
 
-        var values = new float[checked(rows * anchors)];
+        var values = GC.AllocateUninitializedArray<float>(checked(rows * anchors), pinned: true);
         var blocks = (rows + RowsPerTask - 1) / RowsPerTask;
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, block =>
         {
@@ -99,14 +102,7 @@ public sealed class RelativeRepresentation : IRelativeMatrix
     public void AccumulateProjection(ReadOnlySpan<float> distribution, float weight, Span<float> target)
     {
         CheckLengths(distribution.Length, target.Length);
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            var p = distribution[v];
-            if (p != 0f)
-            {
-                TensorPrimitives.MultiplyAdd(Row(v), weight * p, target, target);
-            }
-        }
+        _rows.AccumulateProjection(distribution, weight, target);
     }
 
     /// <summary>relative = q R.</summary>
@@ -120,10 +116,7 @@ public sealed class RelativeRepresentation : IRelativeMatrix
     public void MultiplyTransposed(ReadOnlySpan<float> anchorVector, Span<float> result)
     {
         CheckLengths(result.Length, anchorVector.Length);
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            result[v] = TensorPrimitives.Dot(Row(v), anchorVector);
-        }
+        _rows.MultiplyTransposed(anchorVector, result);
     }
 
     private void CheckLengths(int vocabularyLength, int anchorLength)

@@ -7,7 +7,7 @@ namespace Kcm.DeePEn.Fusion;
 /// (r_a / s_a) explodes; that cost about a tenth of the agreement with dense fusion on the SotU models. Stored with a
 /// fixed row length m: row v's excesses and anchor indices are entries [v m, (v + 1) m), plus one tail per row.
 /// </summary>
-public sealed class SparseRelativeRepresentation : IRelativeMatrix
+public sealed unsafe class SparseRelativeRepresentation : IRelativeMatrix
 {
     /// <summary>Default anchors kept per row.</summary>
     public const int DefaultAnchorsPerRow = 32;
@@ -15,6 +15,7 @@ public sealed class SparseRelativeRepresentation : IRelativeMatrix
     private readonly float[] _values;
     private readonly int[] _anchors;
     private readonly float[] _tails;
+    private readonly SparseRows _rows;
 
     private SparseRelativeRepresentation(float[] values, int[] anchors, float[] tails, int vocabularySize, int anchorCount, int anchorsPerRow, double meanRetainedMass)
     {
@@ -22,6 +23,8 @@ public sealed class SparseRelativeRepresentation : IRelativeMatrix
         _values = values;
         _anchors = anchors;
         _tails = tails;
+        // The arrays are on the pinned object heap (FromDense), so the shared pointer kernel reads them in place.
+        _rows = new SparseRows(Pointer(values), Pointer(anchors), Pointer(tails), vocabularySize, anchorsPerRow);
         VocabularySize = vocabularySize;
         AnchorCount = anchorCount;
         AnchorsPerRow = anchorsPerRow;
@@ -63,9 +66,9 @@ public sealed class SparseRelativeRepresentation : IRelativeMatrix
         ArgumentNullException.ThrowIfNull(dense);
         ArgumentOutOfRangeException.ThrowIfLessThan(anchorsPerRow, 1);
         var m = Math.Min(anchorsPerRow, dense.AnchorCount);
-        var values = new float[checked(dense.VocabularySize * m)];
-        var anchors = new int[values.Length];
-        var tails = new float[dense.VocabularySize];
+        var values = GC.AllocateUninitializedArray<float>(checked(dense.VocabularySize * m), pinned: true);
+        var anchors = GC.AllocateUninitializedArray<int>(values.Length, pinned: true);
+        var tails = GC.AllocateUninitializedArray<float>(dense.VocabularySize, pinned: true);
         var selector = new TopEntries(m);
         double retained = 0;
         for (var v = 0; v < dense.VocabularySize; v++)
@@ -97,38 +100,15 @@ public sealed class SparseRelativeRepresentation : IRelativeMatrix
     public void AccumulateRow(int token, float scale, Span<float> target)
     {
         CheckLengths(VocabularySize, target.Length);
-        var start = token * AnchorsPerRow;
-        if (_tails[token] != 0f)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Add(target, scale * _tails[token], target);
-        }
-
-        for (var j = start; j < start + AnchorsPerRow; j++)
-        {
-            target[_anchors[j]] += scale * _values[j];
-        }
+        ArgumentOutOfRangeException.ThrowIfNegative(token);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, VocabularySize);
+        _rows.AccumulateRow(token, scale, target);
     }
 
     public void AccumulateProjection(ReadOnlySpan<float> distribution, float weight, Span<float> target)
     {
         CheckLengths(distribution.Length, target.Length);
-        var uniform = 0f;
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            var p = distribution[v];
-            if (p != 0f)
-            {
-                var scale = weight * p;
-                uniform += scale * _tails[v];
-                var start = v * AnchorsPerRow;
-                for (var j = start; j < start + AnchorsPerRow; j++)
-                {
-                    target[_anchors[j]] += scale * _values[j];
-                }
-            }
-        }
-
-        System.Numerics.Tensors.TensorPrimitives.Add(target, uniform, target);
+        _rows.AccumulateProjection(distribution, weight, target);
     }
 
     public void Project(ReadOnlySpan<float> distribution, Span<float> relative)
@@ -140,19 +120,11 @@ public sealed class SparseRelativeRepresentation : IRelativeMatrix
     public void MultiplyTransposed(ReadOnlySpan<float> anchorVector, Span<float> result)
     {
         CheckLengths(result.Length, anchorVector.Length);
-        var total = System.Numerics.Tensors.TensorPrimitives.Sum(anchorVector);
-        for (var v = 0; v < VocabularySize; v++)
-        {
-            var start = v * AnchorsPerRow;
-            var sum = _tails[v] * total;
-            for (var j = start; j < start + AnchorsPerRow; j++)
-            {
-                sum += _values[j] * anchorVector[_anchors[j]];
-            }
-
-            result[v] = sum;
-        }
+        _rows.MultiplyTransposed(anchorVector, result);
     }
+
+    private static T* Pointer<T>(T[] array)
+        where T : unmanaged => (T*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
 
     private void CheckLengths(int vocabularyLength, int anchorLength)
     {

@@ -8,5 +8,6 @@ var root = new RootCommand("KCM benchmarks: ./kcm bench <name>")
     Kcm.Benchmarks.Onnx.OnnxBenchmark.Create(),
     Kcm.Benchmarks.Serve.ServeBenchmark.Create(),
     Kcm.Benchmarks.Cluster.ClusterBenchmark.Create(),
+    Kcm.Benchmarks.Ensemble.EnsembleBenchmark.Create(),
 };
 return await root.Parse(args).InvokeAsync();

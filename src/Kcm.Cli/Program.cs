@@ -9,5 +9,6 @@ var root = new RootCommand("KCM Serving: a small and a large model served as one
     ServeCommand.Create(),
     ClusterCommand.Create(),
     DeepenCommand.Create(),
+    EvalEnsembleCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

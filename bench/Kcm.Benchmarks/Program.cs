@@ -9,5 +9,6 @@ var root = new RootCommand("KCM benchmarks: ./kcm bench <name>")
     Kcm.Benchmarks.Serve.ServeBenchmark.Create(),
     Kcm.Benchmarks.Cluster.ClusterBenchmark.Create(),
     Kcm.Benchmarks.Ensemble.EnsembleBenchmark.Create(),
+    Kcm.Benchmarks.Ensemble.EnsembleBatchBenchmark.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Kcm.DeePEn.Ensemble;
@@ -5,17 +6,39 @@ using Kcm.DeePEn.Evaluation;
 using Kcm.DeePEn.Fusion;
 using Kcm.Onnx;
 
-namespace Kcm.Benchmarks;
+namespace Kcm.Benchmarks.Ensemble;
 
 /// <summary>
 /// Batched ensemble decoding (<see cref="EnsembleBatch"/>: one main-model call per step for B prompts, one call per
 /// assistant per step) against the same prompts decoded one after another by <see cref="DeePEnEnsemble"/>, side by
 /// side in one run: generated tokens per second for B = 1, 4 and 8, and whether both give the same tokens.
-/// Not wired into a command yet: call <see cref="Run"/> (e.g. from `./kcm bench`).
+/// `./kcm bench ensemble-batch [--mode avg|main|sparse|gated|adapt] [--tokens N]`.
 /// </summary>
 public static class EnsembleBatchBenchmark
 {
     private const int Repeats = 5;
+
+    public static Command Create()
+    {
+        var mode = new Option<string>("--mode") { Description = "main, avg, adapt, sparse or gated.", DefaultValueFactory = _ => "avg" };
+        var tokens = new Option<int>("--tokens") { Description = "Generated tokens per prompt.", DefaultValueFactory = _ => 24 };
+        var command = new Command("ensemble-batch", "Batched DeePEn decoding (one model call per step for B prompts) vs the same prompts one after another: tokens/s for B = 1, 4, 8, same tokens.")
+        {
+            mode, tokens,
+        };
+        command.SetAction(parse =>
+        {
+            if (!EnsembleModes.TryParse(parse.GetValue(mode), out var chosen) || parse.GetValue(tokens) < 1)
+            {
+                Console.Error.WriteLine("--mode must be main, avg, adapt, sparse or gated, and --tokens at least 1.");
+                return 2;
+            }
+
+            var home = Environment.GetEnvironmentVariable("KCM_HOME") is { Length: > 0 } h ? h : Directory.GetCurrentDirectory();
+            return Run(Path.Combine(home, "models", "sotu-ensemble.json"), SotuCorpus.DefaultFolder(home), chosen, parse.GetValue(tokens));
+        });
+        return command;
+    }
 
     /// <summary>Prints one row per batch size to <paramref name="output"/>; returns 0 when every prompt gave the same tokens both ways, 1 otherwise.</summary>
     /// <param name="manifestPath">The ensemble manifest (e.g. models/sotu-ensemble.json).</param>

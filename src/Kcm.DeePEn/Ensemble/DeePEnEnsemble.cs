@@ -47,10 +47,7 @@ public sealed class DeePEnEnsemble
             throw new ArgumentException($"The relative space has {relatives.Count} members, the ensemble {members.Count}.", nameof(relatives));
         }
 
-        if (gateThreshold is { } threshold && !(threshold is > 0f and <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gateThreshold), threshold, "The gate threshold must be in (0, 1].");
-        }
+        FusionGate.CheckThreshold(gateThreshold, nameof(gateThreshold));
 
         _members = members;
         _fusion = new DeePEnFusion(relatives, weights, mainModel, options, projectionTopTokens);

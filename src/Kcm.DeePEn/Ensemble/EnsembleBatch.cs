@@ -40,10 +40,7 @@ public sealed class EnsembleBatch
             throw new ArgumentException($"The relative space has {relatives.Count} members, the ensemble {members.Count}.", nameof(relatives));
         }
 
-        if (gateThreshold is { } threshold && !(threshold is > 0f and <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gateThreshold), threshold, "The gate threshold must be in (0, 1].");
-        }
+        FusionGate.CheckThreshold(gateThreshold, nameof(gateThreshold));
 
         _relatives = relatives;
         _weights = weights;

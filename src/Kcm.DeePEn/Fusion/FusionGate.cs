@@ -29,6 +29,15 @@ public static class FusionGate
         return 1f / sum;
     }
 
+    /// <summary>Throws unless <paramref name="threshold"/> is unset (always fuse) or in (0, 1].</summary>
+    public static void CheckThreshold(float? threshold, string parameterName)
+    {
+        if (threshold is { } value && !(value is > 0f and <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, "The gate threshold must be in (0, 1].");
+        }
+    }
+
     /// <summary>True when the main model's top probability is below <paramref name="threshold"/>.</summary>
     public static bool ShouldFuse(ReadOnlySpan<float> mainLogits, float threshold) => TopProbability(mainLogits) < threshold;
 }

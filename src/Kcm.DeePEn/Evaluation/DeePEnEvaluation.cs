@@ -269,14 +269,7 @@ public sealed class DeePEnEvaluation
             for (var i = 0; i + 1 < ids.Length; i++)
             {
                 var row = logits.AsSpan(i * vocabulary, vocabulary);
-                var max = TensorPrimitives.Max(row);
-                double sum = 0;
-                foreach (var value in row)
-                {
-                    sum += Math.Exp(value - max);
-                }
-
-                loss += max + Math.Log(sum) - row[ids[i + 1]];
+                loss += TokenPerplexity.NegativeLogLikelihood(row, ids[i + 1]);
                 correct += TensorPrimitives.IndexOfMax(row) == ids[i + 1] ? 1 : 0;
             }
 

@@ -90,11 +90,5 @@ public sealed unsafe class MappedSparseRelativeMatrix : IRelativeMatrix, IDispos
         return (long)token * AnchorsPerRow;
     }
 
-    private void CheckLengths(int vocabularyLength, int anchorLength)
-    {
-        if (vocabularyLength != VocabularySize || anchorLength != AnchorCount)
-        {
-            throw new ArgumentException($"Expected a vocabulary vector of {VocabularySize} and an anchor vector of {AnchorCount}, got {vocabularyLength} and {anchorLength}.");
-        }
-    }
+    private void CheckLengths(int vocabularyLength, int anchorLength) => RelativeMatrixShape.Check(this, vocabularyLength, anchorLength);
 }

@@ -119,13 +119,7 @@ public sealed unsafe class RelativeRepresentation : IRelativeMatrix
         _rows.MultiplyTransposed(anchorVector, result);
     }
 
-    private void CheckLengths(int vocabularyLength, int anchorLength)
-    {
-        if (vocabularyLength != VocabularySize || anchorLength != AnchorCount)
-        {
-            throw new ArgumentException($"Expected a vocabulary vector of {VocabularySize} and an anchor vector of {AnchorCount}, got {vocabularyLength} and {anchorLength}.");
-        }
-    }
+    private void CheckLengths(int vocabularyLength, int anchorLength) => RelativeMatrixShape.Check(this, vocabularyLength, anchorLength);
 
     private static float[] UnitRows(EmbeddingMatrix embeddings)
     {

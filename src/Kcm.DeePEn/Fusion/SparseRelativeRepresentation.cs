@@ -126,11 +126,5 @@ public sealed unsafe class SparseRelativeRepresentation : IRelativeMatrix
     private static T* Pointer<T>(T[] array)
         where T : unmanaged => (T*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
 
-    private void CheckLengths(int vocabularyLength, int anchorLength)
-    {
-        if (vocabularyLength != VocabularySize || anchorLength != AnchorCount)
-        {
-            throw new ArgumentException($"Expected a vocabulary vector of {VocabularySize} and an anchor vector of {AnchorCount}, got {vocabularyLength} and {anchorLength}.");
-        }
-    }
+    private void CheckLengths(int vocabularyLength, int anchorLength) => RelativeMatrixShape.Check(this, vocabularyLength, anchorLength);
 }

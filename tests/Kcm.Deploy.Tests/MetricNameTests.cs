@@ -11,6 +11,13 @@ public sealed class MetricNameTests(RenderedOverlays overlays) : IClassFixture<R
     public static IReadOnlyList<string> ClusterOnlyMetrics { get; } =
         ["kcm_broker_queue_messages", "kcm_large_redeliveries_total", "kcm_large_reply_timeouts_total", "kcm_node_info"];
 
+    /// <summary>
+    /// Metrics only a silo serving an ensemble exports (Kcm:Ensemble:Manifest set; tests/Kcm.Silo.Tests/Ensemble checks
+    /// them on a live silo): the published silo these tests start serves none.
+    /// </summary>
+    public static IReadOnlyList<string> EnsembleOnlyMetrics { get; } =
+        ["kcm_generation_tokens_total", "kcm_generation_fused_steps_total", "kcm_generation_member_step_seconds"];
+
     [Fact]
     public void RulesAndDashboard_QueryOnlyExportedMetrics_OrRecordingRules()
     {

@@ -25,6 +25,9 @@ public sealed class EnsemblePool : IDisposable
 
     public EnsembleManifest Manifest { get; }
 
+    /// <summary>Why the relative-matrix cache asked for could not be used (the space was built in memory); null otherwise.</summary>
+    public string? RelativeCacheProblem { get; private init; }
+
     public string Name => Manifest.Name;
 
     public IReadOnlyList<EnsembleMember> Members { get; }
@@ -54,10 +57,12 @@ public sealed class EnsemblePool : IDisposable
 
     /// <summary>
     /// Loads the manifest's members (folders relative to the manifest) and their relative space: built in memory, or,
-    /// with <paramref name="relativeCacheDirectory"/>, mapped from files there (built and written once, rebuilt when
-    /// stale; see <see cref="RelativeSpace.LoadOrBuild"/>).
+    /// with <paramref name="relativeCacheRoot"/>, mapped from files in its subfolder named after the ensemble (built and
+    /// written once, rebuilt when stale; see <see cref="RelativeSpace.LoadOrBuild"/>). A cache folder that cannot be
+    /// written (a read-only file system) costs start-up time, not the load: the space is then built in memory and
+    /// <see cref="RelativeCacheProblem"/> says why.
     /// </summary>
-    public static EnsemblePool Load(string manifestPath, OnnxSessionOptions? options = null, string? relativeCacheDirectory = null)
+    public static EnsemblePool Load(string manifestPath, OnnxSessionOptions? options = null, string? relativeCacheRoot = null)
     {
         var manifest = EnsembleManifest.Read(manifestPath);
         var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
@@ -69,10 +74,20 @@ public sealed class EnsemblePool : IDisposable
                 members.Add(EnsembleMember.Load(Path.Combine(folder, member), options));
             }
 
-            var space = relativeCacheDirectory is null
-                ? RelativeSpace.Build(members)
-                : RelativeSpace.LoadOrBuild(members, relativeCacheDirectory, manifest.SparseAnchorsPerRow);
-            return new EnsemblePool(manifest, [.. members], space);
+            if (relativeCacheRoot is null)
+            {
+                return new EnsemblePool(manifest, [.. members], RelativeSpace.Build(members));
+            }
+
+            var cache = Path.Combine(relativeCacheRoot, manifest.Name);
+            try
+            {
+                return new EnsemblePool(manifest, [.. members], RelativeSpace.LoadOrBuild(members, cache, manifest.SparseAnchorsPerRow));
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                return new EnsemblePool(manifest, [.. members], RelativeSpace.Build(members)) { RelativeCacheProblem = $"{cache}: {e.Message}" };
+            }
         }
         catch
         {

@@ -34,11 +34,16 @@ internal sealed class EnsembleStartup(
             var sessionOptions = new OnnxSessionOptions { IntraOpThreads = settings.IntraOpThreads, LibraryPath = settings.OnnxLibraryPath };
             // Mapped from a cache per ensemble name: a restart maps the files (milliseconds) instead of rebuilding them.
             var cache = settings.RelativeCachePath is { Length: > 0 } folder ? SiloPaths.Resolve(folder) : null;
-            pool = await Task.Run(() => Load(path, sessionOptions, cache), cancellationToken).ConfigureAwait(false);
+            pool = await Task.Run(() => EnsemblePool.Load(path, sessionOptions, cache), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw new EnsembleStartException($"{KcmSiloOptions.SectionName}:{nameof(KcmSiloOptions.Ensemble)}:{nameof(EnsembleOptions.Manifest)} '{path}' does not load: {e.Message}", e);
+        }
+
+        if (pool.RelativeCacheProblem is { } problem)
+        {
+            _logger.LogWarning("The relative-matrix cache cannot be used ({Problem}); the matrices were built in memory.", problem);
         }
 
         var grain = new EnsembleGrain(pool, settings, instruments, loggers.CreateLogger<EnsembleGrain>());
@@ -48,27 +53,6 @@ internal sealed class EnsembleStartup(
         _logger.LogInformation(
             "Ensemble {Name} loaded in {Seconds:F1} s: members {Members}, main {Main}; generation at POST /v1/models/{Name}/generate.",
             pool.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, string.Join(", ", pool.Members.Select(m => m.Name)), pool.Main.Name, pool.Name);
-    }
-
-    // A cache folder that cannot be written (a read-only file system without the volume) costs start-up time, not the
-    // start: the matrices are then built in memory, with a warning. (A missing model file fails the retry the same way.)
-    private EnsemblePool Load(string manifestPath, OnnxSessionOptions sessionOptions, string? cache)
-    {
-        if (cache is null)
-        {
-            return EnsemblePool.Load(manifestPath, sessionOptions);
-        }
-
-        var folder = Path.Combine(cache, EnsembleManifest.Read(manifestPath).Name);
-        try
-        {
-            return EnsemblePool.Load(manifestPath, sessionOptions, folder);
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            _logger.LogWarning("The relative-matrix cache {Folder} cannot be used ({Reason}); building the matrices in memory.", folder, e.Message);
-            return EnsemblePool.Load(manifestPath, sessionOptions);
-        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -45,7 +45,7 @@ public sealed class FusedPerplexityTests
             var positions = passages.Sum(p => members[main].Tokenizer.Encode(p).Length - 1);
 
             var incremental = FusedPerplexity.Measure(new EnsembleDecoder(members, main), new DeePEnFusion(space.Relatives, FusionWeights.Average(3), main), passages, 10_000, "avg");
-            var (full, bitsPerByte) = TokenPerplexity.Measure(members[main], passages);
+            var (full, bitsPerByte, _) = TokenPerplexity.Measure(members[main], passages);
 
             // The passages start with a whole word, so both score every token after the first.
             Assert.Equal(positions, incremental.Positions);

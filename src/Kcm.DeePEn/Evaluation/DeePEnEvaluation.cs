@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using System.Text;
 using Kcm.DeePEn.Ensemble;
 using Kcm.DeePEn.Fusion;
 using Kcm.DeePEn.Tokenizers;
@@ -41,11 +40,11 @@ public sealed class DeePEnEvaluation
         var count = _members.Count;
 
         var developmentPassages = SelectPassages(corpus.Development, 0, _options.DevelopmentPositions, out var skippedDevelopment);
-        var developmentOwn = new OwnFigures[count];
+        var developmentOwn = new OwnTokenFigures[count];
         for (var i = 0; i < count; i++)
         {
             progress?.Report($"development bits per byte: {_members[i].Name}");
-            developmentOwn[i] = Own(_members[i], developmentPassages);
+            developmentOwn[i] = TokenPerplexity.Measure(_members[i], developmentPassages);
         }
 
         var main = 0;
@@ -89,14 +88,14 @@ public sealed class DeePEnEvaluation
         for (var i = 0; i < count; i++)
         {
             var member = _members[i];
-            var own = Own(member, testPassages);
+            var own = TokenPerplexity.Measure(member, testPassages);
             models.Add(new MemberFigures(
                 member.Name,
                 member.Tokenizer.Kind == TokenizerKind.ByteLevel ? "byte-level BPE" : "SentencePiece-style BPE",
                 member.Tokenizer.VocabularySize,
                 developmentOwn[i].BitsPerByte,
                 own.BitsPerByte,
-                own.PerplexityPerToken,
+                own.Perplexity,
                 own.Accuracy,
                 developmentAccuracy[i],
                 testSingles[i].Accuracy,
@@ -247,42 +246,6 @@ public sealed class DeePEnEvaluation
 
         return chosen;
     }
-
-    // Full-sequence figures in the model's own tokenisation; the first token of a passage has no context and is not scored.
-    private static OwnFigures Own(EnsembleMember member, IReadOnlyList<string> passages)
-    {
-        double loss = 0;
-        long bytes = 0;
-        long tokens = 0;
-        long correct = 0;
-        foreach (var passage in passages)
-        {
-            var ids = member.Tokenizer.Encode(passage);
-            if (ids.Length < 2)
-            {
-                continue;
-            }
-
-            var input = Array.ConvertAll(ids, id => (long)id);
-            var logits = member.Model.Forward(input, member.Model.CreateCache());
-            var vocabulary = logits.Length / ids.Length;
-            for (var i = 0; i + 1 < ids.Length; i++)
-            {
-                var row = logits.AsSpan(i * vocabulary, vocabulary);
-                loss += TokenPerplexity.NegativeLogLikelihood(row, ids[i + 1]);
-                correct += TensorPrimitives.IndexOfMax(row) == ids[i + 1] ? 1 : 0;
-            }
-
-            tokens += ids.Length - 1;
-            bytes += Encoding.UTF8.GetByteCount(passage) - Encoding.UTF8.GetByteCount(member.Tokenizer.Decode(ids.AsSpan(0, 1)));
-        }
-
-        return tokens == 0 || bytes <= 0
-            ? new OwnFigures(double.NaN, double.NaN, double.NaN)
-            : new OwnFigures(loss / bytes / Math.Log(2), Math.Exp(loss / tokens), (double)correct / tokens);
-    }
-
-    private sealed record OwnFigures(double BitsPerByte, double PerplexityPerToken, double Accuracy);
 
     private sealed class Tally
     {

@@ -110,7 +110,7 @@ public sealed class EnsembleEvaluation
         for (var i = 0; i < count; i++)
         {
             var member = _members[i];
-            var (perplexity, bitsPerByte) = TokenPerplexity.Measure(member, passages);
+            var (perplexity, bitsPerByte, _) = TokenPerplexity.Measure(member, passages);
             models[member.Name] = new EnsembleModelFigures(
                 member.Tokenizer.Kind == TokenizerKind.ByteLevel ? "byte-level BPE" : "SentencePiece-style BPE",
                 member.Tokenizer.VocabularySize,

@@ -16,6 +16,7 @@ public sealed class EnsembleDecoder
     private readonly TimeSpan[] _memberTime;
     private readonly KeyValueCache _mainCache;
     private readonly List<int> _mainTokens = [];
+    private string? _text;
     private bool _assistantsBehind;
 
     public EnsembleDecoder(IReadOnlyList<EnsembleMember> members, int mainModel)
@@ -44,7 +45,8 @@ public sealed class EnsembleDecoder
     public IReadOnlyList<int> MainTokens => _mainTokens;
 
     /// <summary>The main model's tokens as text, without a trailing incomplete UTF-8 sequence (the assistants see this).</summary>
-    public string Text { get; private set; } = string.Empty;
+    /// <remarks>Decoded on first use after a step, so steps that run no assistant (mode main, a closed gate) decode nothing.</remarks>
+    public string Text => _text ??= TextOf(_members[MainModel].Tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_mainTokens));
 
     /// <summary>Tokens the assistants have run so far, summed (the incremental sync's work).</summary>
     public long AssistantTokensRun => _assistants.Sum(a => a?.TokensRun ?? 0);
@@ -119,8 +121,25 @@ public sealed class EnsembleDecoder
         var mainTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         MainModelTime += mainTime;
         _memberTime[MainModel] += mainTime;
-        Text = TextOf(main.Tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_mainTokens));
+        _text = null;
         _assistantsBehind = true;
+    }
+
+    /// <summary>
+    /// Whether every assistant could read <paramref name="text"/> within its context (e.g. the text after a token about
+    /// to be appended); the tokenisations are kept for the sync to that text.
+    /// </summary>
+    public bool AssistantsFit(string text)
+    {
+        foreach (var assistant in _assistants)
+        {
+            if (assistant is not null && !assistant.Fits(text))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Syncs every assistant to the current text now (otherwise done on the first assistant <see cref="Logits"/> call after a step).</summary>

@@ -42,4 +42,26 @@ public sealed class TextSyncedDecoderSplitTests
         member.Model.Forward(fresh.AsSpan(0, 1), decoder.Cache);
         Assert.Throws<InvalidOperationException>(() => decoder.Accept(new float[member.Tokenizer.VocabularySize]));
     }
+
+    [Fact]
+    public void Fits_SaysWhetherTheTextIsWithinTheContext_AndTheSyncAfterItIsUnchanged()
+    {
+        using var member = SotuModels.Load("sotu-bl1k");
+        var passage = Passages.Split(SotuModels.Corpus.Test[1].Text, 250)[4];
+        var asked = new TextSyncedDecoder(member);
+        var plain = new TextSyncedDecoder(member);
+
+        for (var end = 12; end <= passage.Length; end += 9)
+        {
+            var text = passage[..end];
+            Assert.True(asked.Fits(text));
+            Assert.Equal(plain.NextTokenLogits(text), asked.NextTokenLogits(text));
+            Assert.Equal(plain.Tokens, asked.Tokens);
+        }
+
+        var tooLong = string.Join(' ', Enumerable.Repeat(passage, 4));
+        Assert.True(member.Tokenizer.Encode(tooLong).Length > member.Context);
+        Assert.False(asked.Fits(tooLong));
+        Assert.Throws<ArgumentException>(() => asked.NextTokenLogits(tooLong));
+    }
 }

@@ -15,6 +15,8 @@ public sealed class TextSyncedDecoder
     private readonly List<int> _tokens = [];
     private float[] _lastLogits = [];
     private long[]? _pending;
+    private string? _encodedText;
+    private int[] _encodedTokens = [];
 
     public TextSyncedDecoder(EnsembleMember member)
     {
@@ -47,6 +49,16 @@ public sealed class TextSyncedDecoder
     /// <summary>The cache the tokens to run must be run against (by the caller of <see cref="TokensToRun"/>).</summary>
     internal KeyValueCache Cache => _cache;
 
+    /// <summary>
+    /// Whether <paramref name="text"/>'s tokens fit this member's context. The tokens are kept, so the sync to the same
+    /// text (the next step's) does not tokenise it again.
+    /// </summary>
+    public bool Fits(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Encode(text).Length <= _member.Context;
+    }
+
     /// <summary>The member's next-token logits after <paramref name="text"/> (tokenised with its own tokenizer).</summary>
     public float[] NextTokenLogits(string text)
     {
@@ -63,7 +75,7 @@ public sealed class TextSyncedDecoder
     public long[]? TokensToRun(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var tokens = _member.Tokenizer.Encode(text);
+        var tokens = Encode(text);
         if (tokens.Length == 0)
         {
             throw new ArgumentException("The text gives no tokens: an assistant needs at least one token of context.", nameof(text));
@@ -119,5 +131,17 @@ public sealed class TextSyncedDecoder
         _pending = null;
         _lastLogits = nextTokenLogits;
         return nextTokenLogits;
+    }
+
+    // The last text tokenised and its tokens (tokenising is a pure function of the text).
+    private int[] Encode(string text)
+    {
+        if (!string.Equals(text, _encodedText, StringComparison.Ordinal))
+        {
+            _encodedTokens = _member.Tokenizer.Encode(text);
+            _encodedText = text;
+        }
+
+        return _encodedTokens;
     }
 }

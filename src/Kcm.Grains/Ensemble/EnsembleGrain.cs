@@ -356,20 +356,9 @@ public sealed class EnsembleGrain : IEnsembleGrain, IAsyncDisposable
     /// Whether an assistant could not read the text once <paramref name="mainTokens"/> are decoded (its own tokens would
     /// exceed its context): the next step would fail to sync it, so the generation ends here for lack of context.
     /// </summary>
-    private static bool AssistantContextFull(DeePEnEnsemble ensemble, List<int> mainTokens)
-    {
-        var text = EnsembleDecoder.TextOf(ensemble.Main.Tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(mainTokens));
-        for (var i = 0; i < ensemble.Members.Count; i++)
-        {
-            var member = ensemble.Members[i];
-            if (i != ensemble.MainModel && member.Tokenizer.Encode(text).Length > member.Context)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <remarks>The assistants keep these tokenisations, so the next step's sync does not tokenise the text again.</remarks>
+    private static bool AssistantContextFull(DeePEnEnsemble ensemble, List<int> mainTokens) =>
+        !ensemble.AssistantsFit(EnsembleDecoder.TextOf(ensemble.Main.Tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(mainTokens)));
 
     /// <summary>Counts the step's token and records each member's time in it (an assistant only when it ran, at fused steps).</summary>
     private void RecordStep(DeePEnEnsemble ensemble, TimeSpan[] memberTime, bool fused, KeyValuePair<string, object?>[] tags)

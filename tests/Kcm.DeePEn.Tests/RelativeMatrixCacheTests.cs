@@ -5,6 +5,7 @@ using Kcm.DeePEn.Fusion;
 namespace Kcm.DeePEn.Tests;
 
 /// <summary>Relative matrices cached on disk and memory-mapped, on the real SotU members.</summary>
+[Collection(SerialCollection.Name)]
 public sealed class RelativeMatrixCacheTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "kcm-relcache-" + Guid.NewGuid().ToString("N"));

@@ -221,11 +221,12 @@ public sealed class SparseRelativeRepresentationTests
 
     /// <summary>
     /// Sparse vs dense DeePEn-Avg on real State of the Union text, same positions: the chosen token agrees on every
-    /// step at full width (the machinery is exact), and the agreement at the defaults (m = 32, k = 64) is measured and
-    /// bounded below. The 99 % does NOT hold at the defaults with these near-unigram models (see docs/deepen.md).
+    /// step at full width (the machinery is exact); at the defaults (m = 32, k = 256, exact rows for the main model's
+    /// tokens within reach of its top) on at least 99 % of steps, the bar; the sparse rows alone are measured
+    /// and bounded below (they agreed on about 98 %, docs/deepen.md).
     /// </summary>
     [Fact]
-    public void SotuText_SparseChoices_AgreeWithDense_ExactlyAtFullWidth_AndMostlyAtTheDefaults()
+    public void SotuText_SparseChoices_AgreeWithDense_ExactlyAtFullWidth_AndOn99PercentAtTheDefaults()
     {
         var members = SotuModels.LoadAll();
         try
@@ -234,16 +235,21 @@ public sealed class SparseRelativeRepresentationTests
             // The shipped ensemble's main model (the best on the development addresses), as served.
             var Main = EnsembleManifest.Read(Kcm.Testing.RepositoryRoot.Combine("models", "sotu-ensemble.json")).MainIndex;
             var weights = FusionWeights.Average(members.Count);
+            var topTokens = new DeePEnEvaluationOptions().ProjectionTopTokens;
             var dense = new DeePEnFusion(space.Relatives, weights, Main);
             var fullWidth = new DeePEnFusion(space.Sparse(space.Anchors.Count), weights, Main, projectionTopTokens: 4096);
             var defaults = space.Sparse();
-            var atDefaults = new DeePEnFusion(defaults, weights, Main, projectionTopTokens: new DeePEnEvaluationOptions().ProjectionTopTokens);
+            var exactRows = new EmbeddingRelativeRows(members[Main].Embeddings, space.Anchors.TokenIds[Main]);
+            var atDefaults = new DeePEnFusion(defaults, weights, Main, projectionTopTokens: topTokens, exactMainRows: exactRows);
+            var rowsOnly = new DeePEnFusion(defaults, weights, Main, projectionTopTokens: topTokens);
             var decoder = new EnsembleDecoder(members, Main);
             var tokenizer = members[Main].Tokenizer;
             var steps = 0;
             var fullAgree = 0;
             var defaultAgree = 0;
-            foreach (var passage in Passages.Split(SotuModels.Corpus.Test[2].Text, 200).Skip(5).Take(6))
+            var rowsOnlyAgree = 0;
+            long exactRowsUsed = 0;
+            foreach (var passage in SotuModels.Corpus.Test.Take(3).SelectMany(a => Passages.Split(a.Text, 200).Skip(5).Take(10)))
             {
                 var tokens = tokenizer.Encode(passage);
                 decoder.Start(tokens.AsSpan(0, 2));
@@ -252,6 +258,8 @@ public sealed class SparseRelativeRepresentationTests
                     var choice = Choose(dense);
                     fullAgree += Choose(fullWidth) == choice ? 1 : 0;
                     defaultAgree += Choose(atDefaults) == choice ? 1 : 0;
+                    exactRowsUsed += atDefaults.ExactRowsInLastSearch;
+                    rowsOnlyAgree += Choose(rowsOnly) == choice ? 1 : 0;
                     steps++;
                     if (t < tokens.Length - 1)
                     {
@@ -260,12 +268,12 @@ public sealed class SparseRelativeRepresentationTests
                 }
             }
 
-            Assert.True(steps >= 100, $"only {steps} steps");
+            Assert.True(steps >= 1000, $"only {steps} steps");
             Assert.Equal(steps, fullAgree);
-            // The target is 99 %; ./kcm deepen measured 98.0 % over 1,500 test positions (docs/deepen.md), so this
-            // guards against a regression rather than claiming the target.
-            Assert.True(defaultAgree >= 0.9 * steps, $"sparse at the defaults agreed on {defaultAgree} of {steps} steps");
-            Assert.True(defaults.Sum(r => r.Bytes) * 10 <= space.Bytes, $"sparse {defaults.Sum(r => r.Bytes)} bytes, dense {space.Bytes}");
+            Assert.True(defaultAgree >= 0.99 * steps, $"sparse at the defaults agreed on {defaultAgree} of {steps} steps (sparse rows alone: {rowsOnlyAgree})");
+            Assert.True(rowsOnlyAgree >= 0.9 * steps, $"sparse rows alone agreed on {rowsOnlyAgree} of {steps} steps");
+            Assert.InRange((double)exactRowsUsed / steps, 1, DeePEnFusion.MaxExactRows);
+            Assert.True((defaults.Sum(r => r.Bytes) + exactRows.Bytes) * 10 <= space.Bytes, $"sparse {defaults.Sum(r => r.Bytes)} + {exactRows.Bytes} bytes, dense {space.Bytes}");
 
             int Choose(DeePEnFusion fusion)
             {

@@ -123,7 +123,7 @@ public static class EnsembleBatchBenchmark
             EnsembleMode.Main => EnsembleBatch.MainOnly(pool.Members, pool.MainModel),
             EnsembleMode.Avg => new EnsembleBatch(pool.Members, pool.Space.Relatives, pool.MainModel, average, m.Search),
             EnsembleMode.Adapt => new EnsembleBatch(pool.Members, pool.Space.Relatives, pool.MainModel, m.AdaptiveWeights ?? throw new InvalidOperationException($"Ensemble {pool.Name} has no adaptive weights."), m.Search),
-            EnsembleMode.Sparse => new EnsembleBatch(pool.Members, pool.Space.SparseRelatives(m.SparseAnchorsPerRow), pool.MainModel, average, m.Search, m.ProjectionTopTokens),
+            EnsembleMode.Sparse => new EnsembleBatch(pool.Members, pool.Space.SparseRelatives(m.SparseAnchorsPerRow), pool.MainModel, average, m.Search, m.ProjectionTopTokens, exactMainRows: pool.ExactMainRows),
             EnsembleMode.Gated => new EnsembleBatch(pool.Members, pool.Space.Relatives, pool.MainModel, average, m.Search, gateThreshold: m.GateThreshold),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown ensemble mode."),
         };

@@ -160,7 +160,7 @@ public static class EnsembleBenchmark
         {
             EnsembleMode.Avg => new PrefixRecomputingEnsemble(pool.Members, pool.Space.Relatives, pool.MainModel, FusionWeights.Average(count), m.Search),
             EnsembleMode.Adapt => new PrefixRecomputingEnsemble(pool.Members, pool.Space.Relatives, pool.MainModel, m.AdaptiveWeights!, m.Search),
-            _ => new PrefixRecomputingEnsemble(pool.Members, pool.Space.Sparse(m.SparseAnchorsPerRow), pool.MainModel, FusionWeights.Average(count), m.Search, m.ProjectionTopTokens),
+            _ => new PrefixRecomputingEnsemble(pool.Members, pool.Space.Sparse(m.SparseAnchorsPerRow), pool.MainModel, FusionWeights.Average(count), m.Search, m.ProjectionTopTokens, pool.ExactMainRows),
         };
     }
 

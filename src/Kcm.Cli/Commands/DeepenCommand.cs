@@ -22,11 +22,12 @@ internal static class DeepenCommand
         var devPositions = new Option<int?>("--dev-positions") { Description = "Development positions (main model and DeePEn-Adapt weights). Default 500." };
         var sparseAnchors = new Option<int?>("--sparse-anchors") { Description = "m: anchors kept per row of the sparse relative matrices (mode sparse). Default 32." };
         var topTokens = new Option<int?>("--top-tokens") { Description = "k: most probable tokens projected per model (mode sparse). Default 256." };
+        var noExactRows = new Option<bool>("--no-exact-rows") { Description = "Mode sparse searches with the sparse rows alone, not the exact rows of the main model's leading tokens." };
         var gate = new Option<float?>("--gate") { Description = "Mode gated fuses only when the main model's top probability is below this. Default 0.5." };
         var quick = new Option<bool>("--quick") { Description = "A small, fast configuration (80 test positions)." };
         var command = new Command("deepen", "DeePEn on held-out State of the Union addresses: next-token accuracy of each model and of DeePEn-Avg/-Adapt in the main model's vocabulary.")
         {
-            json, models, corpus, positions, devPositions, sparseAnchors, topTokens, gate, quick,
+            json, models, corpus, positions, devPositions, sparseAnchors, topTokens, noExactRows, gate, quick,
         };
         command.SetAction(parseResult =>
         {
@@ -39,6 +40,7 @@ internal static class DeepenCommand
                 SparseAnchorsPerRow = parseResult.GetValue(sparseAnchors) ?? options.SparseAnchorsPerRow,
                 ProjectionTopTokens = parseResult.GetValue(topTokens) ?? options.ProjectionTopTokens,
                 GateThreshold = parseResult.GetValue(gate) ?? options.GateThreshold,
+                ExactCandidateRows = !parseResult.GetValue(noExactRows),
             };
             var modelsFolder = parseResult.GetValue(models) ?? Path.Combine(home, "models");
             var folders = Directory.Exists(modelsFolder) ? Directory.GetDirectories(modelsFolder, ModelPattern).Order(StringComparer.Ordinal).ToArray() : [];
@@ -119,7 +121,7 @@ internal static class DeepenCommand
                 $"{figures.RelativeMatrixBytes / 1024.0 / 1024.0:F2} MiB");
         }
 
-        modes.Caption(Markup.Escape($"sparse: top-{report.Options.SparseAnchorsPerRow} anchors per row, top-{report.Options.ProjectionTopTokens} tokens projected; gated: fuses when the main model's top probability < {report.Options.GateThreshold}; tokens/s from measured main-model, assistant-sync and fusion times"));
+        modes.Caption(Markup.Escape($"sparse: top-{report.Options.SparseAnchorsPerRow} anchors per row, top-{report.Options.ProjectionTopTokens} tokens projected{(report.Options.ExactCandidateRows ? ", exact rows for the main model's leading tokens" : ", sparse rows only")}; gated: fuses when the main model's top probability < {report.Options.GateThreshold}; tokens/s from measured main-model, assistant-sync and fusion times"));
 
         AnsiConsole.Write(modes);
         AnsiConsole.MarkupLineInterpolated(

@@ -31,6 +31,7 @@ public sealed class DeePEnEnsemble
     /// <param name="options">The inverse search; defaults when null.</param>
     /// <param name="projectionTopTokens">k of the top-k projection (0: every token).</param>
     /// <param name="gateThreshold">When set, steps where the main model's top probability is at least this take its argmax without fusing.</param>
+    /// <param name="exactMainRows">Exact rows of the main model's R for the search's leading tokens (with a sparse main R; see <see cref="DeePEnFusion"/>).</param>
     public DeePEnEnsemble(
         IReadOnlyList<EnsembleMember> members,
         IReadOnlyList<IRelativeMatrix> relatives,
@@ -38,7 +39,8 @@ public sealed class DeePEnEnsemble
         IReadOnlyList<float> weights,
         InverseSearchOptions? options = null,
         int projectionTopTokens = 0,
-        float? gateThreshold = null)
+        float? gateThreshold = null,
+        EmbeddingRelativeRows? exactMainRows = null)
     {
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(relatives);
@@ -50,7 +52,7 @@ public sealed class DeePEnEnsemble
         FusionGate.CheckThreshold(gateThreshold, nameof(gateThreshold));
 
         _members = members;
-        _fusion = new DeePEnFusion(relatives, weights, mainModel, options, projectionTopTokens);
+        _fusion = new DeePEnFusion(relatives, weights, mainModel, options, projectionTopTokens, exactMainRows);
         _decoder = new EnsembleDecoder(members, mainModel);
         _gateThreshold = gateThreshold;
     }

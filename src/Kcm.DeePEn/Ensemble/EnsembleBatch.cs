@@ -19,6 +19,7 @@ public sealed class EnsembleBatch
     private readonly IReadOnlyList<float>? _weights;
     private readonly InverseSearchOptions? _options;
     private readonly int _projectionTopTokens;
+    private readonly EmbeddingRelativeRows? _exactMainRows;
     private readonly float? _gateThreshold;
     private readonly ParallelOptions _fusionParallelism = new() { MaxDegreeOfParallelism = 1 };
 
@@ -30,7 +31,8 @@ public sealed class EnsembleBatch
         IReadOnlyList<float> weights,
         InverseSearchOptions? options = null,
         int projectionTopTokens = 0,
-        float? gateThreshold = null)
+        float? gateThreshold = null,
+        EmbeddingRelativeRows? exactMainRows = null)
         : this(members, mainModel)
     {
         ArgumentNullException.ThrowIfNull(relatives);
@@ -46,6 +48,7 @@ public sealed class EnsembleBatch
         _weights = weights;
         _options = options;
         _projectionTopTokens = projectionTopTokens;
+        _exactMainRows = exactMainRows;
         _gateThreshold = gateThreshold;
 
         // Fails here, not at the first step, on weights or options the fusion rejects.
@@ -157,7 +160,7 @@ public sealed class EnsembleBatch
         return tokens;
     }
 
-    private DeePEnFusion CreateFusion() => new(_relatives!, _weights!, MainModel, _options, _projectionTopTokens);
+    private DeePEnFusion CreateFusion() => new(_relatives!, _weights!, MainModel, _options, _projectionTopTokens, _exactMainRows);
 
     /// <summary>One native call for every stream's pending main-model tokens.</summary>
     private void RunMain(List<EnsembleBatchStream> streams)

@@ -20,6 +20,7 @@ public sealed class EnsemblePool : IDisposable
         Space = space;
         MainModel = manifest.MainIndex;
         _sparse = space.SparseRelatives(manifest.SparseAnchorsPerRow);
+        ExactMainRows = new EmbeddingRelativeRows(members[MainModel].Embeddings, space.Anchors.TokenIds[MainModel]);
         _averageWeights = FusionWeights.Average(members.Length);
     }
 
@@ -38,11 +39,14 @@ public sealed class EnsemblePool : IDisposable
 
     public EnsembleMember Main => Members[MainModel];
 
+    /// <summary>The main model's R rows computed from its embeddings, which mode sparse's search uses for its leading tokens.</summary>
+    public EmbeddingRelativeRows ExactMainRows { get; }
+
     /// <summary>Bytes of the dense relative matrices (modes avg, adapt, gated).</summary>
     public long DenseRelativeBytes => Space.Bytes;
 
-    /// <summary>Bytes of the sparse relative matrices (mode sparse).</summary>
-    public long SparseRelativeBytes => _sparse.Sum(s => s.Bytes);
+    /// <summary>Bytes of the sparse relative matrices and of the exact-row formula's anchor data (mode sparse).</summary>
+    public long SparseRelativeBytes => _sparse.Sum(s => s.Bytes) + ExactMainRows.Bytes;
 
     /// <summary>Whether <paramref name="mode"/> can run (mode "adapt" needs the manifest's adaptive weights).</summary>
     public bool Supports(EnsembleMode mode) => mode != EnsembleMode.Adapt || Manifest.AdaptiveWeights is not null;
@@ -138,7 +142,7 @@ public sealed class EnsemblePool : IDisposable
             EnsembleMode.Main => DeePEnEnsemble.MainOnly(Members, MainModel),
             EnsembleMode.Avg => new DeePEnEnsemble(Members, Space.Relatives, MainModel, _averageWeights, m.Search),
             EnsembleMode.Adapt => new DeePEnEnsemble(Members, Space.Relatives, MainModel, m.AdaptiveWeights!, m.Search),
-            EnsembleMode.Sparse => new DeePEnEnsemble(Members, _sparse, MainModel, _averageWeights, m.Search, m.ProjectionTopTokens),
+            EnsembleMode.Sparse => new DeePEnEnsemble(Members, _sparse, MainModel, _averageWeights, m.Search, m.ProjectionTopTokens, exactMainRows: ExactMainRows),
             EnsembleMode.Gated => new DeePEnEnsemble(Members, Space.Relatives, MainModel, _averageWeights, m.Search, gateThreshold: m.GateThreshold),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown ensemble mode."),
         };

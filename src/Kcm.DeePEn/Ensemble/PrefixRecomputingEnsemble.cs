@@ -22,13 +22,15 @@ public sealed class PrefixRecomputingEnsemble
     /// <param name="weights">w_i.</param>
     /// <param name="options">The inverse search; defaults when null.</param>
     /// <param name="projectionTopTokens">k of the top-k projection (0: every token).</param>
+    /// <param name="exactMainRows">Exact rows of the main model's R for the search's leading tokens (with a sparse main R; see <see cref="DeePEnFusion"/>).</param>
     public PrefixRecomputingEnsemble(
         IReadOnlyList<EnsembleMember> members,
         IReadOnlyList<IRelativeMatrix> relatives,
         int mainModel,
         IReadOnlyList<float> weights,
         InverseSearchOptions? options = null,
-        int projectionTopTokens = 0)
+        int projectionTopTokens = 0,
+        EmbeddingRelativeRows? exactMainRows = null)
     {
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(relatives);
@@ -38,7 +40,7 @@ public sealed class PrefixRecomputingEnsemble
         }
 
         _members = members;
-        _fusion = new DeePEnFusion(relatives, weights, mainModel, options, projectionTopTokens);
+        _fusion = new DeePEnFusion(relatives, weights, mainModel, options, projectionTopTokens, exactMainRows);
         _mainModel = mainModel;
     }
 

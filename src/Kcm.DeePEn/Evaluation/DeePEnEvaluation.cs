@@ -68,11 +68,12 @@ public sealed class DeePEnEvaluation
         var average = new Scorer("avg", new DeePEnFusion(space.Relatives, averageWeights, main, _options.Search), everyone, space.Bytes);
         var adaptive = new Scorer("adapt", new DeePEnFusion(space.Relatives, adaptiveWeights, main, _options.Search), everyone, space.Bytes, reference: average);
         var sparseRelatives = space.Sparse(_options.SparseAnchorsPerRow);
+        var exactRows = _options.ExactCandidateRows ? new EmbeddingRelativeRows(_members[main].Embeddings, space.Anchors.TokenIds[main]) : null;
         var sparse = new Scorer(
             "sparse",
-            new DeePEnFusion(sparseRelatives, averageWeights, main, _options.Search, _options.ProjectionTopTokens),
+            new DeePEnFusion(sparseRelatives, averageWeights, main, _options.Search, _options.ProjectionTopTokens, exactRows),
             everyone,
-            sparseRelatives.Sum(r => r.Bytes),
+            sparseRelatives.Sum(r => r.Bytes) + (exactRows?.Bytes ?? 0),
             reference: average);
         var gated = new Scorer("gated", new DeePEnFusion(space.Relatives, averageWeights, main, _options.Search), everyone, space.Bytes, _options.GateThreshold, average);
         var testSingles = Singles(space, main);

@@ -23,6 +23,12 @@ public sealed record DeePEnEvaluationOptions
     /// <summary>k: each model's most probable tokens projected in mode "sparse"; default 256.</summary>
     public int ProjectionTopTokens { get; init; } = DeePEnFusion.DefaultProjectionTopTokens;
 
+    /// <summary>
+    /// Whether mode "sparse"'s search uses the exact rows of the main model's leading tokens (computed from its
+    /// embeddings); false measures the sparse rows alone. Default true.
+    /// </summary>
+    public bool ExactCandidateRows { get; init; } = true;
+
     /// <summary>Mode "gated" fuses only when the main model's top probability is below this; default 0.5.</summary>
     public float GateThreshold { get; init; } = FusionGate.DefaultThreshold;
 

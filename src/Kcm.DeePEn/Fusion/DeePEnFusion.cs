@@ -15,6 +15,12 @@ public sealed class DeePEnFusion
     /// </summary>
     public const int DefaultProjectionTopTokens = 256;
 
+    /// <summary>
+    /// Most main-model rows made exact per search when exact rows are given: the tokens within reach of the top are
+    /// 6 on average on the SotU models (docs/deepen.md), and the cap bounds a flat step's cost.
+    /// </summary>
+    public const int MaxExactRows = 32;
+
     private readonly IRelativeMatrix[] _relatives;
     private readonly TopEntries? _topTokens;
     private readonly float[] _weights;
@@ -29,6 +35,7 @@ public sealed class DeePEnFusion
     private readonly double[] _losses;
     private readonly float[][]? _meanRows;
     private readonly float[]? _kept;
+    private readonly CandidatePatchedMatrix? _patched;
 
     /// <param name="relatives">Each model's relative representation, all over the same anchors.</param>
     /// <param name="weights">w_i (see <see cref="FusionWeights"/>); normalised here to sum to 1.</param>
@@ -38,7 +45,17 @@ public sealed class DeePEnFusion
     /// k: when positive, p_i R_i is computed over p_i's k most probable tokens only, the remaining probability mass
     /// going to R_i's mean row (computed once); 0 uses every token.
     /// </param>
-    public DeePEnFusion(IReadOnlyList<IRelativeMatrix> relatives, IReadOnlyList<float> weights, int mainModel, InverseSearchOptions? options = null, int projectionTopTokens = 0)
+    /// <param name="exactMainRows">
+    /// When set (for an approximate, sparse main R), each search uses the exact rows of the main model's tokens within
+    /// reach of its top logit (2 T lr, at most <see cref="MaxExactRows"/>) in place of the approximate ones.
+    /// </param>
+    public DeePEnFusion(
+        IReadOnlyList<IRelativeMatrix> relatives,
+        IReadOnlyList<float> weights,
+        int mainModel,
+        InverseSearchOptions? options = null,
+        int projectionTopTokens = 0,
+        EmbeddingRelativeRows? exactMainRows = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(projectionTopTokens);
         ArgumentNullException.ThrowIfNull(relatives);
@@ -77,6 +94,7 @@ public sealed class DeePEnFusion
         _secondMoment = new float[mainVocabulary];
         _losses = new double[_options.Steps + 1];
         _topTokens = projectionTopTokens > 0 ? new TopEntries(projectionTopTokens) : null;
+        _patched = exactMainRows is null ? null : new CandidatePatchedMatrix(relatives[mainModel], exactMainRows, MaxExactRows);
         if (_topTokens is not null)
         {
             _kept = new float[_distribution.Length];
@@ -96,6 +114,9 @@ public sealed class DeePEnFusion
 
     public int MainModel { get; }
 
+    /// <summary>How many of the main model's rows the last search used exactly (0 without exact rows).</summary>
+    public int ExactRowsInLastSearch => _patched?.Count ?? 0;
+
     public int ModelCount => _relatives.Length;
 
     /// <summary>The fused target r in anchor space, as gathered since the last <see cref="Reset"/>.</summary>
@@ -111,21 +132,27 @@ public sealed class DeePEnFusion
     public ReadOnlySpan<double> Losses => _losses;
 
     /// <summary>Clears the target before a new decoding step.</summary>
-    public void Reset() => Array.Clear(_target);
+    public void Reset()
+    {
+        Array.Clear(_target);
+        if (_patched is not null)
+        {
+            _patched.IsCurrent = false;
+        }
+    }
 
     /// <summary>r += w_model * (p R_model) for the model's next-token distribution p.</summary>
     public void AddDistribution(int model, ReadOnlySpan<float> probabilities)
     {
-        Accumulate(model, Model(model), probabilities, _weights[model]);
+        Accumulate(model, Model(model, probabilities), probabilities, _weights[model]);
     }
 
     /// <summary>As <see cref="AddDistribution"/>, from the model's next-token logits (softmax taken here).</summary>
     public void AddLogits(int model, ReadOnlySpan<float> logits)
     {
-        var relative = Model(model);
-        var distribution = _distribution.AsSpan(0, relative.VocabularySize);
+        var distribution = _distribution.AsSpan(0, Model(model).VocabularySize);
         TensorPrimitives.SoftMax(logits, distribution);
-        Accumulate(model, relative, distribution, _weights[model]);
+        Accumulate(model, Model(model, distribution), distribution, _weights[model]);
     }
 
     /// <summary>
@@ -134,10 +161,22 @@ public sealed class DeePEnFusion
     /// </summary>
     public int Search(ReadOnlySpan<float> mainLogits)
     {
-        var main = _relatives[MainModel];
+        IRelativeMatrix main = _relatives[MainModel];
         if (mainLogits.Length != main.VocabularySize)
         {
             throw new ArgumentException($"The main model's logits must have {main.VocabularySize} values (got {mainLogits.Length}).", nameof(mainLogits));
+        }
+
+        if (_patched is not null)
+        {
+            // Patched already when the main model's distribution went into the target, so both use the same rows.
+            if (!_patched.IsCurrent)
+            {
+                _patched.PatchFromLogits(mainLogits, SearchReach);
+            }
+
+            _patched.IsCurrent = false;
+            main = _patched;
         }
 
         mainLogits.CopyTo(_logits);
@@ -204,6 +243,23 @@ public sealed class DeePEnFusion
         // The mass outside the top k goes to the model's mean row (not renormalised onto the top k, which would
         // sharpen every member's image and pull the search toward the top tokens): the target stays a distribution.
         TensorPrimitives.MultiplyAdd(_meanRows![model], weight * MathF.Max(0f, 1f - mass), _target, _target);
+    }
+
+    // AdamW moves a logit by about lr per step: after T steps only tokens within 2 T lr of the top can lead.
+    private float SearchReach => 2f * _options.Steps * _options.LearningRate;
+
+    // The main model's matrix with its leading rows made exact (when exact rows are given), else the model's own.
+    private IRelativeMatrix Model(int model, ReadOnlySpan<float> probabilities)
+    {
+        var relative = Model(model);
+        if (model != MainModel || _patched is null || probabilities.Length != relative.VocabularySize)
+        {
+            return relative;
+        }
+
+        _patched.PatchFromProbabilities(probabilities, SearchReach);
+        _patched.IsCurrent = true;
+        return _patched;
     }
 
     private IRelativeMatrix Model(int model)

@@ -38,32 +38,9 @@ public sealed unsafe class RelativeRepresentation : IRelativeMatrix
     /// <summary>Builds R from the embedding matrix and this model's anchor ids; rows are computed in parallel.</summary>
     public static RelativeRepresentation Build(EmbeddingMatrix embeddings, ReadOnlySpan<int> anchorIds, float scale = DefaultScale, int maxDegreeOfParallelism = -1)
     {
-        ArgumentNullException.ThrowIfNull(embeddings);
-        if (anchorIds.IsEmpty)
-        {
-            throw new ArgumentException("No anchors: the vocabularies share no token.", nameof(anchorIds));
-        }
-
-        if (!float.IsFinite(scale) || scale <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be a positive finite number.");
-        }
-
-        var rows = embeddings.Rows;
-        var width = embeddings.Columns;
-        var anchors = anchorIds.Length;
-        var unit = UnitRows(embeddings);
-        var anchorRows = new float[anchors * width];
-        for (var a = 0; a < anchors; a++)
-        {
-            if ((uint)anchorIds[a] >= (uint)rows)
-            {
-                throw new ArgumentOutOfRangeException(nameof(anchorIds), anchorIds[a], $"Anchor id is outside the embedding matrix ({rows} rows).");
-            }
-
-            unit.AsSpan(anchorIds[a] * width, width).CopyTo(anchorRows.AsSpan(a * width, width));
-        }
-
+        var formula = new EmbeddingRelativeRows(embeddings, anchorIds, scale);
+        var rows = formula.VocabularySize;
+        var anchors = formula.AnchorCount;
         var values = GC.AllocateUninitializedArray<float>(checked(rows * anchors), pinned: true);
         var blocks = (rows + RowsPerTask - 1) / RowsPerTask;
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, block =>
@@ -71,20 +48,7 @@ public sealed unsafe class RelativeRepresentation : IRelativeMatrix
             var end = Math.Min(rows, (block + 1) * RowsPerTask);
             for (var v = block * RowsPerTask; v < end; v++)
             {
-                var row = values.AsSpan(v * anchors, anchors);
-                var embedding = new ReadOnlySpan<float>(unit, v * width, width);
-                for (var a = 0; a < anchors; a++)
-                {
-                    row[a] = TensorPrimitives.Dot(embedding, new ReadOnlySpan<float>(anchorRows, a * width, width));
-                }
-
-                // Cosines, L2-normalised over the row, sharpened, then a softmax over anchors.
-                var norm = TensorPrimitives.Norm(row);
-                var factor = norm > 0 ? scale / norm : 0f;
-                TensorPrimitives.Multiply(row, factor, row);
-                TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), row);
-                TensorPrimitives.Exp(row, row);
-                TensorPrimitives.Divide(row, TensorPrimitives.Sum(row), row);
+                formula.FillRow(v, values.AsSpan(v * anchors, anchors));
             }
         });
 
@@ -120,20 +84,4 @@ public sealed unsafe class RelativeRepresentation : IRelativeMatrix
     }
 
     private void CheckLengths(int vocabularyLength, int anchorLength) => RelativeMatrixShape.Check(this, vocabularyLength, anchorLength);
-
-    private static float[] UnitRows(EmbeddingMatrix embeddings)
-    {
-        var unit = (float[])embeddings.Values.Clone();
-        for (var v = 0; v < embeddings.Rows; v++)
-        {
-            var row = unit.AsSpan(v * embeddings.Columns, embeddings.Columns);
-            var norm = TensorPrimitives.Norm(row);
-            if (norm > 0)
-            {
-                TensorPrimitives.Divide(row, norm, row);
-            }
-        }
-
-        return unit;
-    }
 }

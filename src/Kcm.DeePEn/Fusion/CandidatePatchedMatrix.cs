@@ -1,0 +1,120 @@
+using System.Numerics.Tensors;
+
+namespace Kcm.DeePEn.Fusion;
+
+/// <summary>
+/// The main model's approximate (sparse) R with the rows of the tokens that can still win one search replaced by
+/// their exact rows. AdamW moves each logit by about the learning rate per step whatever the gradient's size, so a
+/// near-tie between two top tokens is decided by the sign of their gradients, and a sparse row flips that sign on
+/// about 2 % of steps; only tokens within reach of the top (2 T lr) can become the argmax, usually a handful, and
+/// their exact rows cost a few dot products with the anchors' embeddings. Rows are stored as the difference
+/// exact - approximate, so projections and R g are the approximate matrix's plus a few corrections.
+/// One object per stream (it owns its buffers); not thread-safe.
+/// </summary>
+internal sealed class CandidatePatchedMatrix : IRelativeMatrix
+{
+    private readonly IRelativeMatrix _approximate;
+    private readonly EmbeddingRelativeRows _exact;
+    private readonly TopEntries _top;
+    private readonly int[] _tokens;
+    private readonly float[] _differences;
+    private readonly float[] _approximateRow;
+    private int _count;
+
+    public CandidatePatchedMatrix(IRelativeMatrix approximate, EmbeddingRelativeRows exact, int capacity)
+    {
+        if (approximate.VocabularySize != exact.VocabularySize || approximate.AnchorCount != exact.AnchorCount)
+        {
+            throw new ArgumentException(
+                $"The exact rows ({exact.VocabularySize} x {exact.AnchorCount}) are not of the main model's R ({approximate.VocabularySize} x {approximate.AnchorCount}).",
+                nameof(exact));
+        }
+
+        _approximate = approximate;
+        _exact = exact;
+        _top = new TopEntries(capacity);
+        _tokens = new int[capacity];
+        _differences = new float[capacity * approximate.AnchorCount];
+        _approximateRow = new float[approximate.AnchorCount];
+    }
+
+    /// <summary>Tokens whose rows are exact for the current search.</summary>
+    public int Count => _count;
+
+    /// <summary>Whether the rows are patched for the current step (the main model's distribution was added).</summary>
+    public bool IsCurrent { get; set; }
+
+    public int VocabularySize => _approximate.VocabularySize;
+
+    public int AnchorCount => _approximate.AnchorCount;
+
+    public long Bytes => _approximate.Bytes;
+
+    /// <summary>Makes exact the rows of the (at most capacity) highest logits within <paramref name="reach"/> of the maximum.</summary>
+    public void PatchFromLogits(ReadOnlySpan<float> logits, float reach) => Patch(logits, TensorPrimitives.Max(logits) - reach);
+
+    /// <summary>
+    /// As <see cref="PatchFromLogits"/> from the softmax of those logits: the same tokens, as a logit within reach of
+    /// the top is a probability within a factor e^reach of the top.
+    /// </summary>
+    public void PatchFromProbabilities(ReadOnlySpan<float> probabilities, float reach) => Patch(probabilities, TensorPrimitives.Max(probabilities) * MathF.Exp(-reach));
+
+    private void Patch(ReadOnlySpan<float> scores, float floor)
+    {
+        _count = 0;
+        foreach (var token in _top.Select(scores))
+        {
+            if (scores[token] < floor)
+            {
+                continue;
+            }
+
+            var difference = Difference(_count);
+            _exact.FillRow(token, difference);
+            _approximateRow.AsSpan().Clear();
+            _approximate.AccumulateRow(token, 1f, _approximateRow);
+            TensorPrimitives.Subtract(difference, _approximateRow, difference);
+            _tokens[_count++] = token;
+        }
+    }
+
+    public void AccumulateRow(int token, float scale, Span<float> target)
+    {
+        _approximate.AccumulateRow(token, scale, target);
+        var slot = _tokens.AsSpan(0, _count).IndexOf(token);
+        if (slot >= 0)
+        {
+            TensorPrimitives.MultiplyAdd(Difference(slot), scale, target, target);
+        }
+    }
+
+    public void AccumulateProjection(ReadOnlySpan<float> distribution, float weight, Span<float> target)
+    {
+        _approximate.AccumulateProjection(distribution, weight, target);
+        for (var c = 0; c < _count; c++)
+        {
+            var p = distribution[_tokens[c]];
+            if (p != 0f)
+            {
+                TensorPrimitives.MultiplyAdd(Difference(c), weight * p, target, target);
+            }
+        }
+    }
+
+    public void Project(ReadOnlySpan<float> distribution, Span<float> relative)
+    {
+        relative.Clear();
+        AccumulateProjection(distribution, 1f, relative);
+    }
+
+    public void MultiplyTransposed(ReadOnlySpan<float> anchorVector, Span<float> result)
+    {
+        _approximate.MultiplyTransposed(anchorVector, result);
+        for (var c = 0; c < _count; c++)
+        {
+            result[_tokens[c]] += TensorPrimitives.Dot(Difference(c), anchorVector);
+        }
+    }
+
+    private Span<float> Difference(int slot) => _differences.AsSpan(slot * AnchorCount, AnchorCount);
+}

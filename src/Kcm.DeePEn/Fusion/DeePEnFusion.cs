@@ -200,14 +200,24 @@ public sealed class DeePEnFusion
             var firstCorrection = 1f - beta1Power;
             var secondCorrection = 1f - beta2Power;
             var decay = 1f - (o.LearningRate * o.WeightDecay);
-            for (var v = 0; v < _logits.Length; v++)
-            {
-                var g = _gradient[v];
-                _firstMoment[v] = (o.Beta1 * _firstMoment[v]) + ((1f - o.Beta1) * g);
-                _secondMoment[v] = (o.Beta2 * _secondMoment[v]) + ((1f - o.Beta2) * g * g);
-                var denominator = MathF.Sqrt(_secondMoment[v] / secondCorrection) + o.Epsilon;
-                _logits[v] = (_logits[v] * decay) - (o.LearningRate * (_firstMoment[v] / firstCorrection) / denominator);
-            }
+
+            // AdamW over the whole vocabulary in vector operations (a third of a sparse step when written per element);
+            // the gradient's buffer becomes the scratch once both moments have read it.
+            var gradient = _gradient.AsSpan();
+            TensorPrimitives.Multiply(_firstMoment, o.Beta1, _firstMoment);
+            TensorPrimitives.MultiplyAdd(gradient, 1f - o.Beta1, _firstMoment, _firstMoment);
+            TensorPrimitives.Multiply(gradient, gradient, gradient);
+            TensorPrimitives.Multiply(_secondMoment, o.Beta2, _secondMoment);
+            TensorPrimitives.MultiplyAdd(gradient, 1f - o.Beta2, _secondMoment, _secondMoment);
+            var denominator = gradient;
+            TensorPrimitives.Divide(_secondMoment, secondCorrection, denominator);
+            TensorPrimitives.Sqrt(denominator, denominator);
+            TensorPrimitives.Add(denominator, o.Epsilon, denominator);
+            var update = denominator;
+            TensorPrimitives.Divide(_firstMoment, denominator, update);
+            TensorPrimitives.Multiply(update, o.LearningRate / firstCorrection, update);
+            TensorPrimitives.Multiply(_logits, decay, _logits);
+            TensorPrimitives.Subtract(_logits, update, _logits);
         }
 
         _losses[o.Steps] = RelativeKl.Loss(main, _target, _logits, probabilities, _relative);

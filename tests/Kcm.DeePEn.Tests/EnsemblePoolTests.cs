@@ -23,6 +23,42 @@ public sealed class EnsemblePoolTests
     }
 
     [Fact]
+    public void Decode_FromPromptTokens_EqualsFromText_AndOnlyTheLastStepSaysWhyItEnds()
+    {
+        var members = SotuModels.LoadAll();
+        var manifest = new EnsembleManifest { Name = "sotu-test", Members = SotuModels.Names, Main = "sotu-sp2k" };
+        using var pool = EnsemblePool.Create(manifest, members);
+        const string prompt = "The state of our Union is";
+        var tokens = pool.Main.Tokenizer.Encode(prompt);
+
+        var fromText = pool.CreateDecoder(EnsembleMode.Sparse).Decode(prompt, 6).ToList();
+        var fromTokens = pool.CreateDecoder(EnsembleMode.Sparse).Decode(tokens, 6).ToList();
+
+        Assert.Equal(fromText.Select(s => s.Token), fromTokens.Select(s => s.Token));
+        Assert.Equal(fromText.Select(s => s.Finish), fromTokens.Select(s => s.Finish));
+        Assert.All(fromTokens.SkipLast(1), s => Assert.False(s.IsLast));
+        Assert.True(fromTokens[^1].IsLast);
+        if (!fromTokens[^1].IsSpecial)
+        {
+            Assert.Equal(6, fromTokens.Count);
+            Assert.Equal(EnsembleFinish.MaxTokens, fromTokens[^1].Finish);
+        }
+
+        // A prompt that fills the main model's context but one token: the model reads one generated token more, so two
+        // steps (the silo's "context + 1 - prompt tokens"), the second ended by the context.
+        var sentence = pool.Main.Tokenizer.Encode(" We will build a better future.");
+        var full = Enumerable.Repeat(sentence, 1 + (pool.Main.Context / sentence.Length)).SelectMany(t => t).Take(pool.Main.Context - 1).ToArray();
+        var steps = pool.CreateDecoder(EnsembleMode.Main).Decode(full, 10).ToList();
+        Assert.Equal(steps[0].IsSpecial ? 1 : 2, steps.Count);
+        Assert.Equal(steps[^1].IsSpecial ? EnsembleFinish.EndOfText : EnsembleFinish.Context, steps[^1].Finish);
+
+        var decoder = pool.CreateDecoder(EnsembleMode.Avg);
+        Assert.Throws<ArgumentException>(() => decoder.Decode(Array.Empty<int>(), 3));
+        Assert.Throws<ArgumentException>(() => decoder.Decode(new int[pool.Main.Context], 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Decode([1, pool.Main.Tokenizer.VocabularySize], 3));
+    }
+
+    [Fact]
     public void Create_WrongMemberCountOrBadManifest_ThrowsNamingTheProblem()
     {
         var members = SotuModels.LoadAll();

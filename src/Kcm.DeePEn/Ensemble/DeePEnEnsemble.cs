@@ -72,7 +72,7 @@ public sealed class DeePEnEnsemble
 
     /// <summary>
     /// Time spent running member <paramref name="member"/> so far (the main model's forward passes; an assistant's
-    /// syncs, only at fused steps): the difference across one <see cref="Decode"/> step is that member's step time.
+    /// syncs, only at fused steps): the difference across one <see cref="Decode(string, int)"/> step is that member's step time.
     /// </summary>
     public TimeSpan MemberTime(int member) => _decoder.MemberTime(member);
 
@@ -102,25 +102,40 @@ public sealed class DeePEnEnsemble
     /// <summary>
     /// Greedy decoding of <paramref name="prompt"/>, one step per enumerated item (lazily: a consumer that stops
     /// enumerating stops the decoding). Ends after <paramref name="maxTokens"/> steps, after a special token, or when
-    /// the main model's context is full. The prompt is validated before the first step.
+    /// the main model's context is full, or (when fusing) once an assistant could not read one more token; the last
+    /// step says why (<see cref="EnsembleStep.Finish"/>). The prompt is validated before the first step.
     /// </summary>
     public IEnumerable<EnsembleStep> Decode(string prompt, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(prompt);
+        return Decode(Main.Tokenizer.Encode(prompt), maxTokens);
+    }
+
+    /// <summary>As <see cref="Decode(string, int)"/>, from the prompt's main-model tokens (a caller that has them need not tokenise again).</summary>
+    public IEnumerable<EnsembleStep> Decode(int[] promptTokens, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
-        var tokenizer = Main.Tokenizer;
-        var promptTokens = tokenizer.Encode(prompt);
         if (promptTokens.Length == 0)
         {
-            throw new ArgumentException("The prompt gives no tokens.", nameof(prompt));
+            throw new ArgumentException("The prompt gives no tokens.", nameof(promptTokens));
         }
 
         if (promptTokens.Length >= Main.Context)
         {
-            throw new ArgumentException($"The prompt is {promptTokens.Length} tokens for {Main.Name}, which leaves no room in its context of {Main.Context}.", nameof(prompt));
+            throw new ArgumentException($"The prompt is {promptTokens.Length} tokens for {Main.Name}, which leaves no room in its context of {Main.Context}.", nameof(promptTokens));
         }
 
-        return Steps(promptTokens, maxTokens);
+        var vocabulary = Main.Tokenizer.VocabularySize;
+        foreach (var token in promptTokens)
+        {
+            if ((uint)token >= (uint)vocabulary)
+            {
+                throw new ArgumentOutOfRangeException(nameof(promptTokens), token, $"Token id outside {Main.Name}'s vocabulary of {vocabulary}.");
+            }
+        }
+
+        return Steps([.. promptTokens], maxTokens);
     }
 
     private IEnumerable<EnsembleStep> Steps(int[] promptTokens, int maxTokens)
@@ -150,8 +165,14 @@ public sealed class DeePEnEnsemble
             var text = special ? string.Empty : EnsembleDecoder.TextOf(tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
             var delta = text.Length > emitted ? text[emitted..] : string.Empty;
             emitted = Math.Max(emitted, text.Length);
-            yield return new EnsembleStep(step, token, delta, fuse, token != own, special, mainStepTime, stepAssistantTime, elapsed - stepAssistantTime);
-            if (special || _decoder.MainTokens.Count >= Main.Context)
+            var finish = special ? EnsembleFinish.EndOfText
+                : step + 1 >= maxTokens ? EnsembleFinish.MaxTokens
+                : _decoder.MainTokens.Count >= Main.Context ? EnsembleFinish.Context
+                // The next step's sync would fail; the assistants keep this tokenisation, so that sync does not redo it.
+                : _fusion is not null && !_decoder.AssistantsFit(text) ? EnsembleFinish.AssistantContext
+                : EnsembleFinish.None;
+            yield return new EnsembleStep(step, token, delta, fuse, token != own, special, mainStepTime, stepAssistantTime, elapsed - stepAssistantTime, finish);
+            if (finish != EnsembleFinish.None)
             {
                 yield break;
             }

@@ -13,6 +13,7 @@ namespace Kcm.DeePEn.Ensemble;
 /// <param name="MainModelTime">Time running the main model for this step's logits.</param>
 /// <param name="AssistantTime">Time syncing and running the assistants for this step (zero when not fused).</param>
 /// <param name="FusionTime">Time in the relative projection and inverse search.</param>
+/// <param name="Finish">Why this step is the last one; <see cref="EnsembleFinish.None"/> when more follow.</param>
 public readonly record struct EnsembleStep(
     int Index,
     int Token,
@@ -22,7 +23,11 @@ public readonly record struct EnsembleStep(
     bool IsSpecial,
     TimeSpan MainModelTime,
     TimeSpan AssistantTime,
-    TimeSpan FusionTime)
+    TimeSpan FusionTime,
+    EnsembleFinish Finish = EnsembleFinish.None)
 {
+    /// <summary>Whether the decoding ends with this step.</summary>
+    public bool IsLast => Finish != EnsembleFinish.None;
+
     public TimeSpan Elapsed => MainModelTime + AssistantTime + FusionTime;
 }

@@ -53,7 +53,7 @@ public sealed class PrefixRecomputingEnsemble
     /// <summary>Time spent in the relative projection and inverse search, summed over every step.</summary>
     public TimeSpan FusionTime { get; private set; }
 
-    /// <summary>Greedy continuation of <paramref name="prompt"/> by up to <paramref name="maxTokens"/> fused steps, stopping where <see cref="DeePEnEnsemble.Decode"/> stops.</summary>
+    /// <summary>Greedy continuation of <paramref name="prompt"/> by up to <paramref name="maxTokens"/> fused steps, stopping where <see cref="DeePEnEnsemble.Decode(string, int)"/> stops.</summary>
     public EnsembleGeneration Generate(string prompt, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(prompt);

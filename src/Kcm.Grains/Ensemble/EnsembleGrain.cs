@@ -195,8 +195,7 @@ public sealed class EnsembleGrain : IEnsembleGrain, IAsyncDisposable
             }
         }
 
-        var promptTokens = mainTokens.Length;
-        return new GenerationPlan(request.Prompt, promptTokens, request.MaxTokens, [.. stops], mode);
+        return new GenerationPlan(request.Prompt, mainTokens, request.MaxTokens, [.. stops], mode);
     }
 
     private static void CheckPromptLength(EnsembleMember member, int tokens)
@@ -262,51 +261,44 @@ public sealed class EnsembleGrain : IEnsembleGrain, IAsyncDisposable
             }
 
             var filter = new StopStringFilter(plan.Stops);
-            var context = ensemble.Main.Context;
-            var mainTokens = new List<int>(plan.PromptTokens + plan.MaxTokens);
-            mainTokens.AddRange(ensemble.Main.Tokenizer.Encode(plan.Prompt));
             var tokens = 0;
             var fusedSteps = 0;
-            var endOfText = false;
-            var finalSeen = false;
-            var assistantsFull = false;
-            foreach (var step in ensemble.Decode(plan.Prompt, plan.MaxTokens))
+            var ending = EnsembleFinish.None;
+            foreach (var step in ensemble.Decode(plan.PromptTokens, plan.MaxTokens))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 tokens++;
                 fusedSteps += step.Fused ? 1 : 0;
-                endOfText = step.IsSpecial;
+                ending = step.Finish;
                 RecordStep(ensemble, memberTime, step.Fused, tags);
 
-                // The decoder ends after a special token, after max_tokens, or once the main model's context is full;
-                // the last step releases the text held back for stop strings.
-                mainTokens.Add(step.Token);
-                var final = step.IsSpecial || step.Index + 1 >= plan.MaxTokens || plan.PromptTokens + step.Index >= context;
-                assistantsFull = !final && plan.Mode != EnsembleMode.Main && AssistantContextFull(ensemble, mainTokens);
-                final |= assistantsFull;
-                finalSeen |= final;
-                var text = filter.Append(step.Text, final);
+                // The decoder marks its last step (special token, max_tokens, a full context, an assistant that
+                // could not read one more token); that step releases the text held back for stop strings.
+                var text = filter.Append(step.Text, step.IsLast);
                 await writer.WriteAsync(
                     new GenerationToken(step.Index, step.Token, text, step.Fused, step.ChangedByFusion,
                         step.Elapsed.TotalMilliseconds, step.MainModelTime.TotalMilliseconds, step.AssistantTime.TotalMilliseconds, step.FusionTime.TotalMilliseconds),
                     cancellationToken).ConfigureAwait(false);
-                if (filter.Stopped || assistantsFull)
+                if (filter.Stopped)
                 {
                     break;
                 }
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            if (!finalSeen && !filter.Stopped && filter.Append(string.Empty, final: true).Length > 0)
+            if (ending == EnsembleFinish.None && !filter.Stopped && filter.Append(string.Empty, final: true).Length > 0)
             {
                 // Not expected: the decoder ended at a step not foreseen as its last, so held-back text went unsent.
                 _logger.LogWarning("Generation on {Model} ended after {Tokens} tokens without a final step; held-back text is only in the done event.", ModelName, tokens);
             }
 
             var finish = filter.Stopped ? FinishReasons.Stop
-                : endOfText ? FinishReasons.EndOfText
-                : tokens >= plan.MaxTokens ? FinishReasons.Length
-                : FinishReasons.Context;
+                : ending switch
+                {
+                    EnsembleFinish.EndOfText => FinishReasons.EndOfText,
+                    EnsembleFinish.MaxTokens => FinishReasons.Length,
+                    _ => FinishReasons.Context,
+                };
             var elapsed = Stopwatch.GetElapsedTime(started);
             var seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
             var done = new GenerationDone(filter.Released, tokens, finish, fusedSteps, tokens == 0 ? 0 : (double)fusedSteps / tokens, tokens / seconds,
@@ -351,14 +343,6 @@ public sealed class EnsembleGrain : IEnsembleGrain, IAsyncDisposable
             _slots.Release();
         }
     }
-
-    /// <summary>
-    /// Whether an assistant could not read the text once <paramref name="mainTokens"/> are decoded (its own tokens would
-    /// exceed its context): the next step would fail to sync it, so the generation ends here for lack of context.
-    /// </summary>
-    /// <remarks>The assistants keep these tokenisations, so the next step's sync does not tokenise the text again.</remarks>
-    private static bool AssistantContextFull(DeePEnEnsemble ensemble, List<int> mainTokens) =>
-        !ensemble.AssistantsFit(EnsembleDecoder.TextOf(ensemble.Main.Tokenizer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(mainTokens)));
 
     /// <summary>Counts the step's token and records each member's time in it (an assistant only when it ran, at fused steps).</summary>
     private void RecordStep(DeePEnEnsemble ensemble, TimeSpan[] memberTime, bool fused, KeyValuePair<string, object?>[] tags)

@@ -1,40 +1,31 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Kcm.Cluster.Broker;
 
 namespace Kcm.Testing;
 
 /// <summary>
-/// A real RabbitMQ node (Debian's rabbitmq-server, installed by ./kcm setup) run as the current user: its own node
-/// name, AMQP and distribution ports on loopback, data and logs in a temporary folder, no plugins. It can be stopped
+/// A real RabbitMQ node (Debian's rabbitmq-server, installed by ./kcm setup; the recipe is <see cref="LocalRabbitMqNode"/>)
+/// run as the current user's child process, its data and logs in a temporary folder. It can be stopped
 /// and started again on the same ports and data (durable queues survive) for resilience tests. Dispose kills it and
 /// removes the folder. Start failures throw with the broker's log tail.
 /// </summary>
 public sealed class RabbitMqBroker : IAsyncDisposable
 {
-    public const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    public const string ServerScript = LocalRabbitMqNode.ServerScript;
 
     private const int LogLinesKept = 200;
 
-    private readonly string _folder;
-    private readonly string _nodeName;
-    private readonly int _distributionPort;
+    private readonly LocalRabbitMqNode _node;
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _process;
 
-    private RabbitMqBroker(string folder, string nodeName, int amqpPort, int distributionPort)
-    {
-        _folder = folder;
-        _nodeName = nodeName;
-        AmqpPort = amqpPort;
-        _distributionPort = distributionPort;
-    }
+    private RabbitMqBroker(LocalRabbitMqNode node) => _node = node;
 
     /// <summary>Whether rabbitmq-server is installed here.</summary>
-    public static bool IsInstalled => File.Exists(ServerScript);
+    public static bool IsInstalled => LocalRabbitMqNode.IsInstalled;
 
-    public int AmqpPort { get; }
+    public int AmqpPort => _node.AmqpPort;
 
     /// <summary>The AMQP URI of this node (guest may connect over loopback).</summary>
     public Uri Uri => new($"amqp://guest:guest@127.0.0.1:{AmqpPort}/");
@@ -55,7 +46,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
         var folder = Directory.CreateTempSubdirectory("kcm-rabbitmq-").FullName;
         var id = Path.GetFileName(folder).Replace('.', '-');
-        var broker = new RabbitMqBroker(folder, $"{id}@localhost", LoopbackPort.Free(), LoopbackPort.Free());
+        var broker = new RabbitMqBroker(new LocalRabbitMqNode(folder, $"{id}@localhost", LoopbackPort.Free(), LoopbackPort.Free()));
         try
         {
             await broker.StartAgainAsync(cancellationToken).ConfigureAwait(false);
@@ -89,7 +80,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             return;
         }
 
-        var vm = ErlangVmProcessId();
+        var vm = _node.ErlangVmProcessId();
         if (vm is { } pid)
         {
             SendTerminate(pid);
@@ -161,7 +152,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
         try
         {
-            Directory.Delete(_folder, recursive: true);
+            Directory.Delete(_node.Folder, recursive: true);
         }
         catch (IOException)
         {
@@ -173,34 +164,17 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     private Process Launch()
     {
-        var mnesia = Path.Combine(_folder, "mnesia");
-        var logs = Path.Combine(_folder, "log");
-        Directory.CreateDirectory(mnesia);
-        Directory.CreateDirectory(logs);
-        var configBase = Path.Combine(_folder, "rabbitmq");
-        File.WriteAllText(configBase + ".conf", "listeners.tcp.default = 127.0.0.1:" + AmqpPort + "\n");
-        File.WriteAllText(Path.Combine(_folder, "enabled_plugins"), "[].\n");
-
         var start = new ProcessStartInfo(ServerScript)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = _folder,
+            WorkingDirectory = _node.Folder,
         };
-        var environment = start.Environment;
-        // HOME holds the Erlang cookie; a private one keeps this node apart from any system broker.
-        environment["HOME"] = _folder;
-        environment["RABBITMQ_NODENAME"] = _nodeName;
-        environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
-        environment["RABBITMQ_NODE_PORT"] = AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        environment["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        environment["RABBITMQ_MNESIA_BASE"] = mnesia;
-        environment["RABBITMQ_LOG_BASE"] = logs;
-        environment["RABBITMQ_LOGS"] = "-";
-        environment["RABBITMQ_CONFIG_FILE"] = configBase;
-        environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_folder, "enabled_plugins");
-        environment["RABBITMQ_PID_FILE"] = PidFile;
+        foreach (var (name, value) in _node.Prepare())
+        {
+            start.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = start };
         DataReceivedEventHandler keep = (_, line) =>
@@ -226,16 +200,16 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <summary>Runs rabbitmqctl against this node and returns its output; throws with the output when it fails.</summary>
     private async Task<string> RunControlAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(Path.Combine(Path.GetDirectoryName(ServerScript)!, "rabbitmqctl"))
+        var start = new ProcessStartInfo(LocalRabbitMqNode.ControlScript)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = _folder,
+            WorkingDirectory = _node.Folder,
         };
-        start.Environment["HOME"] = _folder;
+        start.Environment["HOME"] = _node.Folder;
         start.ArgumentList.Add("-n");
-        start.ArgumentList.Add(_nodeName);
+        start.ArgumentList.Add(_node.NodeName);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -253,21 +227,6 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return await output.ConfigureAwait(false);
     }
 
-    private string PidFile => Path.Combine(_folder, "rabbitmq.pid");
-
-    private int? ErlangVmProcessId()
-    {
-        try
-        {
-            var text = File.ReadAllText(PidFile).Trim();
-            return int.TryParse(text, out var pid) ? pid : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
     private async Task WaitUntilAcceptingAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -279,7 +238,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
                     $"rabbitmq-server exited with code {exited.ExitCode} before accepting connections. Log tail:\n{RecentLog}");
             }
 
-            if (await AnswersAmqpHandshakeAsync(cancellationToken).ConfigureAwait(false))
+            if (await LocalRabbitMqNode.AnswersAmqpAsync(AmqpPort, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -288,28 +247,6 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         }
 
         throw new TimeoutException($"rabbitmq-server did not accept AMQP connections within {timeout}. Log tail:\n{RecentLog}");
-    }
-
-    /// <summary>True when the port answers the AMQP 0-9-1 protocol header with a frame (connection.start).</summary>
-    private async Task<bool> AnswersAmqpHandshakeAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attempt.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync(IPAddress.Loopback, AmqpPort, attempt.Token).ConfigureAwait(false);
-            var stream = client.GetStream();
-            await stream.WriteAsync("AMQP\0\0\u0009\u0001"u8.ToArray(), attempt.Token).ConfigureAwait(false);
-            var frame = new byte[1];
-            var read = await stream.ReadAsync(frame, attempt.Token).ConfigureAwait(false);
-            // Frame type 1 is a method frame: the broker's connection.start.
-            return read == 1 && frame[0] == 1;
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 
     private static async Task WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)

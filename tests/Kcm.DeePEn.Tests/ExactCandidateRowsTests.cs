@@ -166,6 +166,49 @@ public sealed class ExactCandidateRowsTests
     }
 
     [Fact]
+    public void ExactRows_KeptAcrossSearches_GiveWhatFreshlyComputedRowsGive_AndAreNotComputedAgain()
+    {
+        // 200 tokens with flat logits: 32 rows within reach per search, so the 64 kept rows are evicted and refilled.
+        var embeddings = RelativeRepresentationTests.RandomEmbeddings(200, 12, seed: 36);
+        var anchors = Enumerable.Range(0, 200).Where(i => i % 20 == 0).ToArray();
+        var sparse = SparseRelativeRepresentation.FromDense(RelativeRepresentation.Build(embeddings, anchors), 3);
+        var rows = new EmbeddingRelativeRows(embeddings, anchors);
+        var kept = new DeePEnFusion([sparse, Other], FusionWeights.Average(2), mainModel: 0, exactMainRows: rows);
+        var random = new Random(9);
+        var history = new List<float[]>();
+        for (var step = 0; step < 40; step++)
+        {
+            // Every fourth search repeats an earlier one, whose rows may or may not still be kept.
+            var mainLogits = step % 4 == 3 ? history[random.Next(history.Count)] : [.. RandomLogits(200, random).Select(x => x / 8)];
+            history.Add(mainLogits);
+            var otherLogits = RandomLogits(40, random);
+            var fresh = new DeePEnFusion([sparse, Other], FusionWeights.Average(2), mainModel: 0, exactMainRows: rows);
+
+            Assert.Equal(Run(fresh), Run(kept));
+            Assert.Equal(fresh.ExactRowsInLastSearch, kept.ExactRowsInLastSearch);
+            for (var v = 0; v < 200; v++)
+            {
+                Assert.Equal(fresh.UpdatedLogits[v], kept.UpdatedLogits[v]);
+            }
+
+            int Run(DeePEnFusion fusion)
+            {
+                fusion.Reset();
+                fusion.AddLogits(0, mainLogits);
+                fusion.AddLogits(1, otherLogits);
+                return fusion.Search(mainLogits);
+            }
+        }
+
+        var computed = kept.ExactRowsComputed;
+        kept.Reset();
+        kept.AddLogits(0, history[^1]);
+        kept.Search(history[^1]);
+        Assert.Equal(computed, kept.ExactRowsComputed);
+        Assert.True(computed < 40L * DeePEnFusion.MaxExactRows, $"{computed} rows computed for 40 searches");
+    }
+
+    [Fact]
     public void SparseStep_WithExactRows_AllocatesNothing()
     {
         var sparseMain = SparseRelativeRepresentation.FromDense(SmallMain, anchorsPerRow: 2);

@@ -8,8 +8,9 @@ namespace Kcm.DeePEn.Fusion;
 /// near-tie between two top tokens is decided by the sign of their gradients, and a sparse row flips that sign on
 /// about 2 % of steps; only tokens within reach of the top (2 T lr) can become the argmax, usually a handful, and
 /// their exact rows cost a few dot products with the anchors' embeddings. Rows are stored as the difference
-/// exact - approximate, so projections and R g are the approximate matrix's plus a few corrections.
-/// One object per stream (it owns its buffers); not thread-safe.
+/// exact - approximate, so projections and R g are the approximate matrix's plus a few corrections. The rows of recent
+/// searches are kept (a few times the cap, least recently used out), since a stream's leading tokens recur from step
+/// to step. One object per stream (it owns its buffers); not thread-safe.
 /// </summary>
 internal sealed class CandidatePatchedMatrix : IRelativeMatrix
 {
@@ -17,12 +18,22 @@ internal sealed class CandidatePatchedMatrix : IRelativeMatrix
     private readonly EmbeddingRelativeRows _exact;
     private readonly TopEntries _top;
     private readonly int[] _tokens;
+    private readonly int[] _slots;
     private readonly float[] _differences;
+    private readonly int[] _slotTokens;
+    private readonly long[] _slotLastUsed;
+    private readonly Dictionary<int, int> _slotOfToken;
     private readonly float[] _approximateRow;
+    private long _patches;
     private int _count;
 
-    public CandidatePatchedMatrix(IRelativeMatrix approximate, EmbeddingRelativeRows exact, int capacity)
+    /// <param name="approximate">The main model's sparse R.</param>
+    /// <param name="exact">Its exact rows.</param>
+    /// <param name="capacity">Most rows made exact in one search.</param>
+    /// <param name="keptRows">Exact rows kept across searches (at least <paramref name="capacity"/>).</param>
+    public CandidatePatchedMatrix(IRelativeMatrix approximate, EmbeddingRelativeRows exact, int capacity, int keptRows)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keptRows, capacity);
         if (approximate.VocabularySize != exact.VocabularySize || approximate.AnchorCount != exact.AnchorCount)
         {
             throw new ArgumentException(
@@ -34,12 +45,20 @@ internal sealed class CandidatePatchedMatrix : IRelativeMatrix
         _exact = exact;
         _top = new TopEntries(capacity);
         _tokens = new int[capacity];
-        _differences = new float[capacity * approximate.AnchorCount];
+        _slots = new int[capacity];
+        _differences = new float[keptRows * approximate.AnchorCount];
+        _slotTokens = new int[keptRows];
+        Array.Fill(_slotTokens, -1);
+        _slotLastUsed = new long[keptRows];
+        _slotOfToken = new Dictionary<int, int>(keptRows);
         _approximateRow = new float[approximate.AnchorCount];
     }
 
     /// <summary>Tokens whose rows are exact for the current search.</summary>
     public int Count => _count;
+
+    /// <summary>Exact rows computed so far (the others came from the rows kept from earlier searches).</summary>
+    public long RowsComputed { get; private set; }
 
     /// <summary>Whether the rows are patched for the current step (the main model's distribution was added).</summary>
     public bool IsCurrent { get; set; }
@@ -62,6 +81,7 @@ internal sealed class CandidatePatchedMatrix : IRelativeMatrix
     private void Patch(ReadOnlySpan<float> scores, float floor)
     {
         _count = 0;
+        _patches++;
         foreach (var token in _top.Select(scores))
         {
             if (scores[token] < floor)
@@ -69,13 +89,51 @@ internal sealed class CandidatePatchedMatrix : IRelativeMatrix
                 continue;
             }
 
-            var difference = Difference(_count);
-            _exact.FillRow(token, difference);
-            _approximateRow.AsSpan().Clear();
-            _approximate.AccumulateRow(token, 1f, _approximateRow);
-            TensorPrimitives.Subtract(difference, _approximateRow, difference);
-            _tokens[_count++] = token;
+            if (!_slotOfToken.TryGetValue(token, out var slot))
+            {
+                slot = LeastRecentlyUsedSlot();
+                if (_slotTokens[slot] >= 0)
+                {
+                    _slotOfToken.Remove(_slotTokens[slot]);
+                }
+
+                var difference = Row(slot);
+                _exact.FillRow(token, difference);
+                _approximateRow.AsSpan().Clear();
+                _approximate.AccumulateRow(token, 1f, _approximateRow);
+                TensorPrimitives.Subtract(difference, _approximateRow, difference);
+                // Flushed like the sparse matrix's own excesses (SparseRelativeRepresentation.NegligibleValue).
+                SparseRelativeRepresentation.FlushNegligible(difference);
+                _slotTokens[slot] = token;
+                _slotOfToken[token] = slot;
+                RowsComputed++;
+            }
+
+            _slotLastUsed[slot] = _patches;
+            _tokens[_count] = token;
+            _slots[_count++] = slot;
         }
+    }
+
+    // An empty slot, else the one used longest ago; never one this search already uses (at least one is free, as
+    // more rows are kept than a search makes exact).
+    private int LeastRecentlyUsedSlot()
+    {
+        var oldest = 0;
+        for (var slot = 0; slot < _slotLastUsed.Length; slot++)
+        {
+            if (_slotTokens[slot] < 0)
+            {
+                return slot;
+            }
+
+            if (_slotLastUsed[slot] < _slotLastUsed[oldest])
+            {
+                oldest = slot;
+            }
+        }
+
+        return oldest;
     }
 
     public void AccumulateRow(int token, float scale, Span<float> target)
@@ -116,5 +174,8 @@ internal sealed class CandidatePatchedMatrix : IRelativeMatrix
         }
     }
 
-    private Span<float> Difference(int slot) => _differences.AsSpan(slot * AnchorCount, AnchorCount);
+    // The exact - approximate row of the current search's c-th token.
+    private Span<float> Difference(int candidate) => Row(_slots[candidate]);
+
+    private Span<float> Row(int slot) => _differences.AsSpan(slot * AnchorCount, AnchorCount);
 }

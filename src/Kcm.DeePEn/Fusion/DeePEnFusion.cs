@@ -21,6 +21,9 @@ public sealed class DeePEnFusion
     /// </summary>
     public const int MaxExactRows = 32;
 
+    /// <summary>Exact main-model rows a stream keeps across steps (216 KB at |A| = 843).</summary>
+    public const int KeptExactRows = 64;
+
     private readonly IRelativeMatrix[] _relatives;
     private readonly TopEntries? _topTokens;
     private readonly float[] _weights;
@@ -94,7 +97,7 @@ public sealed class DeePEnFusion
         _secondMoment = new float[mainVocabulary];
         _losses = new double[_options.Steps + 1];
         _topTokens = projectionTopTokens > 0 ? new TopEntries(projectionTopTokens) : null;
-        _patched = exactMainRows is null ? null : new CandidatePatchedMatrix(relatives[mainModel], exactMainRows, MaxExactRows);
+        _patched = exactMainRows is null ? null : new CandidatePatchedMatrix(relatives[mainModel], exactMainRows, MaxExactRows, KeptExactRows);
         if (_topTokens is not null)
         {
             _kept = new float[_distribution.Length];
@@ -116,6 +119,9 @@ public sealed class DeePEnFusion
 
     /// <summary>How many of the main model's rows the last search used exactly (0 without exact rows).</summary>
     public int ExactRowsInLastSearch => _patched?.Count ?? 0;
+
+    /// <summary>Exact main-model rows computed since this fusion was made (fewer than used: rows are kept across steps).</summary>
+    public long ExactRowsComputed => _patched?.RowsComputed ?? 0;
 
     public int ModelCount => _relatives.Length;
 

@@ -14,6 +14,7 @@ namespace Kcm.DeePEn.Fusion;
 /// </summary>
 public sealed class EmbeddingRelativeRows
 {
+
     private readonly EmbeddingMatrix _embeddings;
     private readonly int[] _anchorIds;
     private readonly float[] _anchorInverseNorms;

@@ -17,7 +17,8 @@ public readonly record struct RelativeMatrixHeader(
     double MeanRetainedMass)
 {
     public const int Size = 128;
-    public const int CurrentVersion = 1;
+    /// <summary>2: sparse excesses and tails below <see cref="SparseRelativeRepresentation.NegligibleValue"/> are stored as 0 (files of version 1 are rebuilt).</summary>
+    public const int CurrentVersion = 2;
     public const int KeyLength = 32;
 
     /// <summary>Every data section starts on this boundary (a cache line and an AVX-512 vector).</summary>

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Kcm.DeePEn.Fusion;
 
 /// <summary>
@@ -11,6 +13,14 @@ public sealed unsafe class SparseRelativeRepresentation : IRelativeMatrix
 {
     /// <summary>Default anchors kept per row.</summary>
     public const int DefaultAnchorsPerRow = 32;
+
+    /// <summary>
+    /// Excesses and tails smaller than this are stored as 0. An entry close to its row's tail leaves a subnormal excess
+    /// (below 1.2e-38), and every product with a subnormal number is many times slower: on the SotU main model a
+    /// search step with exact leading rows took 1.3 ms instead of 0.8 ms. Against a row's mass of 1 such values are far
+    /// below float32 rounding.
+    /// </summary>
+    public const float NegligibleValue = 1e-30f;
 
     private readonly float[] _values;
     private readonly int[] _anchors;
@@ -137,6 +147,18 @@ public sealed unsafe class SparseRelativeRepresentation : IRelativeMatrix
     private static T* Pointer<T>(T[] array)
         where T : unmanaged => (T*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
 
+    /// <summary>Sets the values smaller in size than <see cref="NegligibleValue"/> to 0.</summary>
+    internal static void FlushNegligible(Span<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (MathF.Abs(values[i]) < NegligibleValue)
+            {
+                values[i] = 0f;
+            }
+        }
+    }
+
     private void CheckLengths(int vocabularyLength, int anchorLength) => RelativeMatrixShape.Check(this, vocabularyLength, anchorLength);
 
     /// <summary>The arrays of a sparse R being filled, one row at a time (rows may be kept from several threads).</summary>
@@ -164,12 +186,12 @@ public sealed unsafe class SparseRelativeRepresentation : IRelativeMatrix
 
             _retained[token] = sum;
             var tail = anchorCount > m ? (float)Math.Max(0, (1 - sum) / (anchorCount - m)) : 0f;
+            tail = tail < NegligibleValue ? 0f : tail;
             _tails[token] = tail;
-            // Stored as the excess over the tail, so row v = tail_v everywhere plus the excess on its top-m anchors.
-            for (var j = 0; j < m; j++)
-            {
-                rowValues[j] -= tail;
-            }
+            // Stored as the excess over the tail, so row v = tail_v everywhere plus the excess on its top-m anchors;
+            // an entry close to the tail leaves a subnormal excess, flushed like R's own.
+            TensorPrimitives.Subtract(rowValues, tail, rowValues);
+            FlushNegligible(rowValues);
         }
 
         public SparseRelativeRepresentation ToRepresentation() =>

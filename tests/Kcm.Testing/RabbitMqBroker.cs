@@ -12,8 +12,6 @@ namespace Kcm.Testing;
 /// </summary>
 public sealed class RabbitMqBroker : IAsyncDisposable
 {
-    public const string ServerScript = LocalRabbitMqNode.ServerScript;
-
     private const int LogLinesKept = 200;
 
     private readonly LocalRabbitMqNode _node;
@@ -41,7 +39,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     {
         if (!IsInstalled)
         {
-            throw new InvalidOperationException($"{ServerScript} is missing; run ./kcm setup (Debian package rabbitmq-server).");
+            throw new InvalidOperationException($"{LocalRabbitMqNode.ServerScript} is missing; run ./kcm setup (Debian package rabbitmq-server).");
         }
 
         var folder = Directory.CreateTempSubdirectory("kcm-rabbitmq-").FullName;
@@ -164,7 +162,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     private Process Launch()
     {
-        var start = new ProcessStartInfo(ServerScript)
+        var start = new ProcessStartInfo(LocalRabbitMqNode.ServerScript)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

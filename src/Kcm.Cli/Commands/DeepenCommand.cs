@@ -6,6 +6,8 @@ using Kcm.DeePEn.Tokenizers;
 using Kcm.Onnx;
 using Spectre.Console;
 
+using static Kcm.Cli.Commands.ReportCells;
+
 namespace Kcm.Cli.Commands;
 
 /// <summary>`kcm deepen`: DeePEn next-token accuracy of the shipped State of the Union models on held-out addresses; prints a table, optionally writes JSON.</summary>
@@ -126,15 +128,5 @@ internal static class DeepenCommand
         AnsiConsole.Write(modes);
         AnsiConsole.MarkupLineInterpolated(
             $"anchors {report.AnchorCount}, relative matrices {report.RelativeMatrixBytes / 1024.0 / 1024.0:F1} MiB, decoding {report.MillisecondsPerPositionDecoding:F2} ms/position, skipped passages {report.SkippedPassages}, elapsed {report.Seconds:F0} s");
-    }
-
-    private static string Percent(double value) => value.ToString("P2", CultureInfo.InvariantCulture);
-
-    private static string Number(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
-
-    /// <summary>Prints progress on the calling thread.</summary>
-    private sealed class ConsoleProgress : IProgress<string>
-    {
-        public void Report(string value) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {value}");
     }
 }

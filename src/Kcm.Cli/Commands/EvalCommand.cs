@@ -4,6 +4,8 @@ using Kcm.Core.Data;
 using Kcm.Evaluation;
 using Spectre.Console;
 
+using static Kcm.Cli.Commands.ReportCells;
+
 namespace Kcm.Cli.Commands;
 
 /// <summary>`kcm eval`: routing evaluation on real data; prints a table, writes the JSON report and the SVG curves.</summary>
@@ -120,15 +122,5 @@ internal static class EvalCommand
 
         AnsiConsole.Write(rounds);
         AnsiConsole.MarkupLineInterpolated($"best router on the validation split: [bold]{report.BestRouter}[/]; elapsed {report.ElapsedSeconds:F0} s");
-    }
-
-    private static string Percent(double? value) => value is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-";
-
-    private static string Number(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "-";
-
-    /// <summary>Prints progress on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class ConsoleProgress : IProgress<string>
-    {
-        public void Report(string value) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {value}");
     }
 }

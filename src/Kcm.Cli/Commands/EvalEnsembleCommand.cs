@@ -6,6 +6,8 @@ using Kcm.DeePEn.Tokenizers;
 using Kcm.Onnx;
 using Spectre.Console;
 
+using static Kcm.Cli.Commands.ReportCells;
+
 namespace Kcm.Cli.Commands;
 
 /// <summary>
@@ -145,15 +147,5 @@ internal static class EvalEnsembleCommand
             $"{p.MainModel} perplexity per token on {p.Positions} test positions ({p.Passages} passages): {p.WithoutFusion:F1} without fusion, {p.WithFusion:F1} with fusion ({p.Mode})");
         AnsiConsole.MarkupLineInterpolated(
             $"{report.DevelopmentPrompts} development prompts, {report.SkippedPrompts} prompts skipped (too long for a context), {report.AnchorCount} anchors, elapsed {report.Seconds:F0} s");
-    }
-
-    private static string Percent(double value) => value.ToString("P2", CultureInfo.InvariantCulture);
-
-    private static string Number(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
-
-    /// <summary>Prints progress on the calling thread.</summary>
-    private sealed class ConsoleProgress : IProgress<string>
-    {
-        public void Report(string value) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {value}");
     }
 }

@@ -39,7 +39,7 @@ public sealed class DeePEnEvaluation
         var space = RelativeSpace.Build(_members);
         var count = _members.Count;
 
-        var developmentPassages = SelectPassages(corpus.Development, 0, _options.DevelopmentPositions, out var skippedDevelopment);
+        var developmentPassages = HeldOutPassages.Select(corpus.Development, _members, 0, _options.PassageCharacters, _options.Seed, _options.DevelopmentPositions, out var skippedDevelopment);
         var developmentOwn = new OwnTokenFigures[count];
         for (var i = 0; i < count; i++)
         {
@@ -77,7 +77,7 @@ public sealed class DeePEnEvaluation
             reference: average);
         var gated = new Scorer("gated", new DeePEnFusion(space.Relatives, averageWeights, main, _options.Search), everyone, space.Bytes, _options.GateThreshold, average);
         var testSingles = Singles(space, main);
-        var testPassages = SelectPassages(corpus.Test, main, _options.TestPositions, out var skippedTest);
+        var testPassages = HeldOutPassages.Select(corpus.Test, _members, main, _options.PassageCharacters, _options.Seed, _options.TestPositions, out var skippedTest);
         progress?.Report($"test: {testPassages.Count} passages, up to {_options.TestPositions} positions");
         var mainTimeBefore = decoder.MainModelTime;
         var assistantTimeBefore = decoder.AssistantTime;
@@ -206,46 +206,6 @@ public sealed class DeePEnEvaluation
         }
 
         return tally;
-    }
-
-    // Passages of every address in a seeded random order (so a cap spreads over all addresses), skipping any that
-    // exceeds some model's context, until the counting model's positions reach the cap.
-    private List<string> SelectPassages(IReadOnlyList<SotuAddress> addresses, int countingMember, int maxPositions, out int skipped)
-    {
-        var all = addresses.SelectMany(a => Passages.Split(a.Text, _options.PassageCharacters)).ToArray();
-        new Random(_options.Seed).Shuffle(all);
-        var chosen = new List<string>();
-        var positions = 0;
-        skipped = 0;
-        foreach (var passage in all)
-        {
-            var fits = true;
-            var counted = 0;
-            for (var i = 0; i < _members.Count; i++)
-            {
-                var length = _members[i].Tokenizer.Encode(passage).Length;
-                fits &= length <= _members[i].Context;
-                if (i == countingMember)
-                {
-                    counted = length - 1;
-                }
-            }
-
-            if (!fits)
-            {
-                skipped++;
-                continue;
-            }
-
-            chosen.Add(passage);
-            positions += counted;
-            if (positions >= maxPositions)
-            {
-                break;
-            }
-        }
-
-        return chosen;
     }
 
     private sealed class Tally

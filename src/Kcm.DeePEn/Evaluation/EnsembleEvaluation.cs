@@ -104,7 +104,7 @@ public sealed class EnsembleEvaluation
                 singles[main].RightWhereWrong(tally));
         }
 
-        var passages = PerplexityPassages(corpus.Test, main);
+        var passages = HeldOutPassages.Select(corpus.Test, _members, main, _options.PassageCharacters, _options.Seed, _options.PerplexityPositions, out _);
         progress?.Report($"perplexity: {passages.Count} test passages, {_members[main].Name} with and without fusion over up to {o.PerplexityPositions} positions");
         var models = new Dictionary<string, EnsembleModelFigures>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
@@ -167,31 +167,5 @@ public sealed class EnsembleEvaluation
         }
 
         return tally;
-    }
-
-    // Test passages in a seeded order (spread over every address), each within every model's context, until the main
-    // model's scored positions reach the cap.
-    private List<string> PerplexityPassages(IReadOnlyList<SotuAddress> addresses, int main)
-    {
-        var all = addresses.SelectMany(a => Passages.Split(a.Text, _options.PassageCharacters)).ToArray();
-        new Random(_options.Seed).Shuffle(all);
-        var chosen = new List<string>();
-        var positions = 0;
-        foreach (var passage in all)
-        {
-            if (_members.Any(m => m.Tokenizer.Encode(passage).Length > m.Context))
-            {
-                continue;
-            }
-
-            chosen.Add(passage);
-            positions += _members[main].Tokenizer.Encode(passage).Length - 1;
-            if (positions >= _options.PerplexityPositions)
-            {
-                break;
-            }
-        }
-
-        return chosen;
     }
 }

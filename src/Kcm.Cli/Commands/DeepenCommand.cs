@@ -56,11 +56,7 @@ internal static class DeepenCommand
             try
             {
                 options.Validate();
-                var sessionOptions = new OnnxSessionOptions { IntraOpThreads = 1 };
-                foreach (var folder in folders)
-                {
-                    members.Add(EnsembleMember.Load(folder, sessionOptions));
-                }
+                members.AddRange(EnsembleMember.LoadAll(folders, new OnnxSessionOptions { IntraOpThreads = 1 }));
 
                 var data = SotuCorpus.Load(parseResult.GetValue(corpus) ?? SotuCorpus.DefaultFolder(home));
                 var report = new DeePEnEvaluation(members, options).Run(data, new ConsoleProgress());

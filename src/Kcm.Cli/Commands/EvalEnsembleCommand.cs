@@ -60,11 +60,7 @@ internal static class EvalEnsembleCommand
             {
                 var ensemble = EnsembleManifest.Read(manifestPath);
                 var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
-                var sessionOptions = new OnnxSessionOptions { IntraOpThreads = 1 };
-                foreach (var member in ensemble.Members)
-                {
-                    members.Add(EnsembleMember.Load(Path.Combine(folder, member), sessionOptions));
-                }
+                members.AddRange(EnsembleMember.LoadAll(ensemble.MemberFolders(manifestPath), new OnnxSessionOptions { IntraOpThreads = 1 }));
 
                 var data = SotuCorpus.Load(parseResult.GetValue(corpus) ?? SotuCorpus.DefaultFolder(home));
                 var report = new EnsembleEvaluation(ensemble, members, options, allowFewPrompts: isQuick).Run(data, new ConsoleProgress());

@@ -43,6 +43,13 @@ public sealed record EnsembleManifest
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
 
+    /// <summary>Each member's folder: <see cref="Members"/> are relative to the folder of the manifest file at <paramref name="manifestPath"/>.</summary>
+    public IEnumerable<string> MemberFolders(string manifestPath)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+        return Members.Select(member => Path.Combine(folder, member));
+    }
+
     /// <summary>The index of <see cref="Main"/> in <see cref="Members"/>.</summary>
     [JsonIgnore]
     public int MainIndex => Members.ToList().FindIndex(m => string.Equals(m, Main, StringComparison.Ordinal));

@@ -42,6 +42,27 @@ public sealed class EnsembleMember : IDisposable
     /// <summary>The longest token sequence the model was built for (its learned positions).</summary>
     public int Context { get; }
 
+    /// <summary>Loads every folder, in order; when one fails, those already loaded are disposed before the exception goes on.</summary>
+    public static List<EnsembleMember> LoadAll(IEnumerable<string> folders, OnnxSessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        var members = new List<EnsembleMember>();
+        try
+        {
+            foreach (var folder in folders)
+            {
+                members.Add(Load(folder, options));
+            }
+
+            return members;
+        }
+        catch
+        {
+            members.ForEach(m => m.Dispose());
+            throw;
+        }
+    }
+
     /// <summary>Loads a model folder; a missing file is a <see cref="FileNotFoundException"/> naming it.</summary>
     public static EnsembleMember Load(string folder, OnnxSessionOptions? options = null)
     {

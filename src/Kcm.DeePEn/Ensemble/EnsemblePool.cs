@@ -69,15 +69,9 @@ public sealed class EnsemblePool : IDisposable
     public static EnsemblePool Load(string manifestPath, OnnxSessionOptions? options = null, string? relativeCacheRoot = null)
     {
         var manifest = EnsembleManifest.Read(manifestPath);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
-        var members = new List<EnsembleMember>(manifest.Members.Count);
+        var members = EnsembleMember.LoadAll(manifest.MemberFolders(manifestPath), options);
         try
         {
-            foreach (var member in manifest.Members)
-            {
-                members.Add(EnsembleMember.Load(Path.Combine(folder, member), options));
-            }
-
             if (relativeCacheRoot is null)
             {
                 return new EnsemblePool(manifest, [.. members], RelativeSpace.Build(members));

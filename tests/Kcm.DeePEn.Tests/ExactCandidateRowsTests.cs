@@ -93,8 +93,8 @@ public sealed class ExactCandidateRowsTests
         var largestUnpatchedGap = 0f;
         for (var step = 0; step < 20; step++)
         {
-            var mainLogits = RandomLogits(24, random);
-            var otherLogits = RandomLogits(40, random);
+            var mainLogits = SparseRelativeRepresentationTests.RandomLogits(24, random);
+            var otherLogits = SparseRelativeRepresentationTests.RandomLogits(40, random);
             var token = Run(dense);
             var patchedToken = Run(patched);
             Run(unpatched);
@@ -179,9 +179,9 @@ public sealed class ExactCandidateRowsTests
         for (var step = 0; step < 40; step++)
         {
             // Every fourth search repeats an earlier one, whose rows may or may not still be kept.
-            var mainLogits = step % 4 == 3 ? history[random.Next(history.Count)] : [.. RandomLogits(200, random).Select(x => x / 8)];
+            var mainLogits = step % 4 == 3 ? history[random.Next(history.Count)] : [.. SparseRelativeRepresentationTests.RandomLogits(200, random).Select(x => x / 8)];
             history.Add(mainLogits);
-            var otherLogits = RandomLogits(40, random);
+            var otherLogits = SparseRelativeRepresentationTests.RandomLogits(40, random);
             var fresh = new DeePEnFusion([sparse, Other], FusionWeights.Average(2), mainModel: 0, exactMainRows: rows);
 
             Assert.Equal(Run(fresh), Run(kept));
@@ -214,8 +214,8 @@ public sealed class ExactCandidateRowsTests
         var sparseMain = SparseRelativeRepresentation.FromDense(SmallMain, anchorsPerRow: 2);
         var fusion = new DeePEnFusion([sparseMain, SparseRelativeRepresentation.FromDense(Other, 2)], FusionWeights.Average(2), mainModel: 0, projectionTopTokens: 8, exactMainRows: new EmbeddingRelativeRows(SmallEmbeddings, SmallAnchors));
         var random = new Random(8);
-        var mainLogits = RandomLogits(24, random);
-        var otherLogits = RandomLogits(40, random);
+        var mainLogits = SparseRelativeRepresentationTests.RandomLogits(24, random);
+        var otherLogits = SparseRelativeRepresentationTests.RandomLogits(40, random);
         RunStep();
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -233,17 +233,6 @@ public sealed class ExactCandidateRowsTests
             fusion.AddLogits(1, otherLogits);
             return fusion.Search(mainLogits);
         }
-    }
-
-    private static float[] RandomLogits(int count, Random random)
-    {
-        var logits = new float[count];
-        for (var i = 0; i < count; i++)
-        {
-            logits[i] = (float)(((random.NextDouble() * 2) - 1) * 4);
-        }
-
-        return logits;
     }
 
     // The method's definition, written out separately: cosines of unit rows, L2-normalised over the row, times the

@@ -14,7 +14,8 @@ public sealed class SparseRelativeRepresentationTests
 
     private static RelativeRepresentation Other { get; } = RelativeRepresentation.Build(RelativeRepresentationTests.RandomEmbeddings(150, 16, seed: 21), OtherAnchors);
 
-    private static float[] RandomLogits(int count, Random random)
+    /// <summary>Logits uniform in [-4, 4].</summary>
+    internal static float[] RandomLogits(int count, Random random)
     {
         var logits = new float[count];
         for (var i = 0; i < count; i++)

@@ -5,7 +5,6 @@ using Kcm.DeePEn.Evaluation;
 using Kcm.DeePEn.Tokenizers;
 using Kcm.Onnx;
 using Spectre.Console;
-
 using static Kcm.Cli.Commands.ReportCells;
 
 namespace Kcm.Cli.Commands;

@@ -3,7 +3,6 @@ using System.Globalization;
 using Kcm.Core.Data;
 using Kcm.Evaluation;
 using Spectre.Console;
-
 using static Kcm.Cli.Commands.ReportCells;
 
 namespace Kcm.Cli.Commands;

@@ -63,6 +63,7 @@ public sealed class SiloHost : IAsyncDisposable
             throw new InvalidOperationException($"No {nameof(IServingModelSource)} is registered: the silo has no models to serve.");
         }
 
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddSingleton<ServingNode>();
         builder.Services.AddSingleton<KcmInstruments>();
@@ -82,6 +83,7 @@ public sealed class SiloHost : IAsyncDisposable
         }));
 
         var app = builder.Build();
+        app.UseProblemStatusPages();
         // Instruments and exporter exist before the first request so /metrics lists every family from the start.
         app.Services.GetRequiredService<PrometheusExporter>();
         app.Services.GetRequiredService<KcmInstruments>();

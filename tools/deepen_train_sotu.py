@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Trains the three small State-of-the-Union language models DeePEn is evaluated with, and writes their model cards.
 
-Run from the repository root with Debian's interpreter (python3-torch 1.13, python3-onnx 1.12, python3-regex,
-python3-sentencepiece, python3-protobuf), after `./kcm setup` has unpacked the corpus into .native/:
+Run from the repository root with Debian's interpreter (python3-torch 1.13, python3-onnx 1.12, python3-regex), after
+`./kcm setup` has unpacked the corpus into .native/:
 
     apt-get install -y libopenblas0-openmp   # Debian's torch links the reference BLAS: 12x slower without this
     /usr/bin/python3 tools/deepen_train_sotu.py [--seconds-per-model 1200] [--only NAME]
@@ -19,8 +19,7 @@ model, input embedding tied to the output layer), trained with AdamW on random 1
 wall-clock budget on one thread. Exported to ONNX with Hugging Face names and a key/value cache (input_ids,
 attention_mask, position_ids, past_key_values.N.key/value -> logits, present.N.key/value).
 
-Writes models/sotu-<name>/: model.onnx, tokenizer.json (and for the SentencePiece-style model tokenizer.model, by
-tools/deepen_sentencepiece_model.py), embeddings.safetensors ("model.embed_tokens.weight"),
+Writes models/sotu-<name>/: model.onnx, tokenizer.json, embeddings.safetensors ("model.embed_tokens.weight"),
 card.json (held-out perplexity per token and per byte, parameters, sha256 of each file, command, seconds).
 """
 
@@ -280,9 +279,6 @@ def main():
         lm.export(model, os.path.join(folder, "model.onnx"))
         with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as handle:
             json.dump(tokenizer.tokenizer_json(), handle, ensure_ascii=False)
-        if kind != "byte_level":
-            import deepen_sentencepiece_model  # tokenizer.model, which Microsoft.ML.Tokenizers reads
-            deepen_sentencepiece_model.convert(os.path.join(folder, "tokenizer.json"), "sotu")
         lm.write_safetensors(os.path.join(folder, "embeddings.safetensors"), EMBEDDING_NAME,
                              model.embed_tokens.weight.detach().numpy())
         files = ["model.onnx", "tokenizer.json", "embeddings.safetensors"]

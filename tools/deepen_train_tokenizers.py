@@ -15,7 +15,7 @@ nothing is downloaded). Pure Python, a few seconds. Writes into tests/Kcm.DeePEn
                                 Prepend("▁") + Replace(" " -> "▁") normaliser, no pre-tokenizer, byte fallback
                                 <0x00>..<0xFF>, <unk>/<s>/</s>, decoder Replace + ByteFallback + Fuse + Strip
   sentencepiece.tokenizer.model the same vocabulary as a SentencePiece model (tools/deepen_sentencepiece_model.py),
-                                which Microsoft.ML.Tokenizers' SentencePieceTokenizer reads
+                                for the test that Microsoft.ML.Tokenizers' SentencePieceTokenizer still differs
   tokenizer_reference.json      this script's own encodings of a sample of license lines (named by file and
                                 line number, not copied) and of a few non-ASCII sentences, for the C# tests
 
@@ -241,7 +241,7 @@ def main():
     sentencepiece = SentencePieceBpe(texts)
     write_json("byte_level.tokenizer.json", byte_level.tokenizer_json())
     write_json("sentencepiece.tokenizer.json", sentencepiece.tokenizer_json())
-    import deepen_sentencepiece_model  # the .model Microsoft.ML.Tokenizers reads; imported here to avoid a cycle
+    import deepen_sentencepiece_model  # imported here: it imports this module
     deepen_sentencepiece_model.convert(os.path.join(HERE, "sentencepiece.tokenizer.json"), "licenses")
 
     samples = []

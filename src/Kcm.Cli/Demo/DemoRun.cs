@@ -7,6 +7,7 @@ using Kcm.Cli.Commands;
 using Kcm.Client;
 using Kcm.Contracts;
 using Kcm.Core.Data;
+using Kcm.Evaluation.Charts;
 using Kcm.Silo.Hosting;
 using Spectre.Console;
 
@@ -51,6 +52,12 @@ internal sealed class DemoRun(DemoOptions options)
             Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
             await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, JsonOptions)).ConfigureAwait(false);
             AnsiConsole.MarkupLine("JSON copy: " + Markup.Escape(jsonPath));
+            using (var chart = DemoChart.Create(report))
+            {
+                var files = ChartFiles.Save(chart, Path.GetDirectoryName(jsonPath)!, Path.GetFileNameWithoutExtension(jsonPath));
+                AnsiConsole.MarkupLine("chart: " + Markup.Escape(string.Join(", ", files)));
+            }
+
             if (!largeCheck.Matches)
             {
                 AnsiConsole.MarkupLine("[red]The large model's measured test accuracy differs from its card.[/]");

@@ -119,7 +119,7 @@ internal static class EvalEnsembleCommand
                 m.TokensPerSecond.ToString("0", CultureInfo.InvariantCulture));
         }
 
-        AnsiConsole.Write(models);
+        AnsiConsole.Console.WriteTable(models);
         var modes = new Table().Title(Markup.Escape($"Ensemble modes in {report.MainModel}'s vocabulary, {report.Prompts} test prompts"))
             .AddColumns("mode", "next-word acc.", "± s.e.", "vs main +/-", "tokens/s", "ms/token after prompt", "fused steps", "relative matrices");
         foreach (var (name, m) in report.Modes)
@@ -136,7 +136,7 @@ internal static class EvalEnsembleCommand
         }
 
         modes.Caption(Markup.Escape("vs main: prompts right where the main model alone was wrong / wrong where it was right; tokens/s = generated tokens / decoding wall time, each prompt's forward passes included"));
-        AnsiConsole.Write(modes);
+        AnsiConsole.Console.WriteTable(modes);
         var p = report.Perplexity;
         AnsiConsole.MarkupLineInterpolated(
             $"{p.MainModel} perplexity per token on {p.Positions} test positions ({p.Passages} passages): {p.WithoutFusion:F1} without fusion, {p.WithFusion:F1} with fusion ({p.Mode})");

@@ -13,7 +13,6 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
 {
     private const float ProbabilityFloor = 1e-12f;
 
-    private readonly InferenceSession _session;
     private readonly OnnxBatchRunner _runner;
 
     /// <summary>
@@ -25,15 +24,13 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
         ArgumentNullException.ThrowIfNull(session);
         try
         {
-            _runner = OnnxBatchRunner.ForSingleTensor(session);
+            _runner = OnnxBatchRunner.ForSingleTensor(session, ownsSession: true);
         }
         catch
         {
             session.Dispose();
             throw;
         }
-
-        _session = session;
     }
 
     public int InputSize => _runner.SampleInputLength;
@@ -58,11 +55,7 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _runner.Dispose();
-        _session.Dispose();
-    }
+    public void Dispose() => _runner.Dispose();
 
     private static bool IsDistribution(ReadOnlySpan<float> row)
     {

@@ -7,7 +7,8 @@ namespace Kcm.Onnx;
 /// Runs batches through a session whose used inputs (one or two) and output are float tensors [batch, ...] with only
 /// the batch dimension dynamic, allocating nothing per call: for each batch size it keeps OrtValues over pinned buffers,
 /// bound once to an IOBinding, and copies the caller's spans in and out of them. Thread-safe: each concurrent caller
-/// takes its own set of buffers (made on first need, then reused). The session stays the caller's to dispose.
+/// takes its own set of buffers (made on first need, then reused). Disposing waits for running calls before it frees
+/// anything native; the session is freed with the runner only when the runner owns it.
 /// </summary>
 public sealed class OnnxBatchRunner : IDisposable
 {
@@ -18,12 +19,14 @@ public sealed class OnnxBatchRunner : IDisposable
     private readonly long[] _outputShape;
     private readonly RunOptions _runOptions = new();
     private readonly Stack<OnnxBatchBuffers> _idle = new();
-    private readonly Lock _gate = new();
-    private int _running;
-    private bool _disposed;
+    private readonly List<OnnxBatchBuffers> _made = [];
+    private readonly OnnxCallGate _calls;
 
-    /// <summary>Binds <paramref name="inputNames"/> (every input the model has, one or two) and <paramref name="outputName"/>.</summary>
-    public OnnxBatchRunner(InferenceSession session, IReadOnlyList<string> inputNames, string outputName)
+    /// <summary>
+    /// Binds <paramref name="inputNames"/> (every input the model has, one or two) and <paramref name="outputName"/>;
+    /// with <paramref name="ownsSession"/> the session is disposed with the runner.
+    /// </summary>
+    public OnnxBatchRunner(InferenceSession session, IReadOnlyList<string> inputNames, string outputName, bool ownsSession = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(inputNames);
@@ -63,6 +66,15 @@ public sealed class OnnxBatchRunner : IDisposable
 
         OutputName = outputName;
         (_outputShape, SampleOutputLength) = Layout(outputName, output);
+        _calls = new OnnxCallGate(() =>
+        {
+            _made.ForEach(buffers => buffers.Dispose());
+            _runOptions.Dispose();
+            if (ownsSession)
+            {
+                session.Dispose();
+            }
+        });
     }
 
     public IReadOnlyList<string> InputNames => _inputNames;
@@ -82,7 +94,7 @@ public sealed class OnnxBatchRunner : IDisposable
     /// A runner for a model with exactly one input and one output; a model that does not fit throws
     /// <see cref="OnnxTensorMismatchException"/> saying why.
     /// </summary>
-    public static OnnxBatchRunner ForSingleTensor(InferenceSession session)
+    public static OnnxBatchRunner ForSingleTensor(InferenceSession session, bool ownsSession = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (session.InputNames.Count != 1 || session.OutputNames.Count != 1)
@@ -93,7 +105,7 @@ public sealed class OnnxBatchRunner : IDisposable
                 $"{session.InputNames.Count} inputs ({string.Join(", ", session.InputNames)}) and {session.OutputNames.Count} outputs ({string.Join(", ", session.OutputNames)})");
         }
 
-        return new OnnxBatchRunner(session, [session.InputNames[0]], session.OutputNames[0]);
+        return new OnnxBatchRunner(session, [session.InputNames[0]], session.OutputNames[0], ownsSession);
     }
 
     /// <summary>Floats per sample of input <paramref name="input"/> (its position in <see cref="InputNames"/>).</summary>
@@ -142,28 +154,8 @@ public sealed class OnnxBatchRunner : IDisposable
         }
     }
 
-    /// <summary>Releases the native values and bindings (buffers in use by a running call go when it returns).</summary>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            while (_idle.Count > 0)
-            {
-                _idle.Pop().Dispose();
-            }
-
-            if (_running == 0)
-            {
-                _runOptions.Dispose();
-            }
-        }
-    }
+    /// <summary>Refuses new calls and frees the native values, bindings (and an owned session) once running calls end.</summary>
+    public void Dispose() => _calls.Close();
 
     private (long[] Shape, int SampleLength) Layout(string name, NodeMetadata metadata)
     {
@@ -233,30 +225,28 @@ public sealed class OnnxBatchRunner : IDisposable
 
     private OnnxBatchBuffers Rent()
     {
-        lock (_gate)
+        _calls.Enter(this);
+        lock (_idle)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _running++;
-            return _idle.Count > 0 ? _idle.Pop() : new OnnxBatchBuffers(_session, _inputNames, _inputShapes, OutputName, _outputShape);
+            if (_idle.Count > 0)
+            {
+                return _idle.Pop();
+            }
+
+            // Made empty (no native object yet): nothing here can fail half-way and leave the gate entered.
+            var made = new OnnxBatchBuffers(_session, _inputNames, _inputShapes, OutputName, _outputShape);
+            _made.Add(made);
+            return made;
         }
     }
 
     private void Return(OnnxBatchBuffers buffers)
     {
-        lock (_gate)
+        lock (_idle)
         {
-            _running--;
-            if (!_disposed)
-            {
-                _idle.Push(buffers);
-                return;
-            }
-
-            buffers.Dispose();
-            if (_running == 0)
-            {
-                _runOptions.Dispose();
-            }
+            _idle.Push(buffers);
         }
+
+        _calls.Exit();
     }
 }

@@ -25,8 +25,8 @@ public sealed class CausalLanguageModel : IDisposable
     public const string Logits = "logits";
 
     private readonly InferenceSession _session;
-    private readonly bool _ownsSession;
     private readonly RunOptions _runOptions = new();
+    private readonly OnnxCallGate _calls;
     private readonly bool _hasAttentionMask;
     private readonly bool _hasPositionIds;
     private readonly string[] _pastKeyNames;
@@ -39,7 +39,14 @@ public sealed class CausalLanguageModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(session);
         _session = session;
-        _ownsSession = ownsSession;
+        _calls = new OnnxCallGate(() =>
+        {
+            _runOptions.Dispose();
+            if (ownsSession)
+            {
+                session.Dispose();
+            }
+        });
         var inputs = session.InputMetadata;
         Require(inputs, InputIds, TensorElementType.Int64);
         _hasAttentionMask = Optional(inputs, AttentionMask, TensorElementType.Int64);
@@ -144,6 +151,19 @@ public sealed class CausalLanguageModel : IDisposable
             throw new ArgumentException("The cache was made for another model.", nameof(cache));
         }
 
+        _calls.Enter(this);
+        try
+        {
+            return RunOne(tokens, cache);
+        }
+        finally
+        {
+            _calls.Exit();
+        }
+    }
+
+    private float[] RunOne(ReadOnlySpan<long> tokens, KeyValueCache cache)
+    {
         var past = cache.Length;
         var count = tokens.Length;
         var positions = new long[count];
@@ -254,6 +274,19 @@ public sealed class CausalLanguageModel : IDisposable
             return separate;
         }
 
+        _calls.Enter(this);
+        try
+        {
+            return RunPadded(batch, caches, lastPositionOnly);
+        }
+        finally
+        {
+            _calls.Exit();
+        }
+    }
+
+    private float[][] RunPadded(PaddedBatch batch, IReadOnlyList<KeyValueCache> caches, bool lastPositionOnly)
+    {
         var streams = batch.Streams;
 
         // Pasts are gathered into one batch tensor and presents split back out (padding makes both copies necessary),
@@ -320,14 +353,8 @@ public sealed class CausalLanguageModel : IDisposable
         return result;
     }
 
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        if (_ownsSession)
-        {
-            _session.Dispose();
-        }
-    }
+    /// <summary>Refuses new calls; the run options (and an owned session) are freed once running calls end.</summary>
+    public void Dispose() => _calls.Close();
 
     private static string PastName(int layer, string part) => string.Create(CultureInfo.InvariantCulture, $"past_key_values.{layer}.{part}");
 

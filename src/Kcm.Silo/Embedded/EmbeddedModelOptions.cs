@@ -85,7 +85,8 @@ public sealed class EmbeddedModelOptions
         }
 
         Check(IntraOpThreads is >= 1 and <= 64, nameof(IntraOpThreads), "1 to 64", IntraOpThreads);
-        problems.AddRange(SessionOptions().Problems($"{SectionName}:").Select(p => p + "."));
+        // Threads are checked above, in this section's narrower range; the session options check the rest.
+        problems.AddRange((SessionOptions() with { IntraOpThreads = 1 }).Problems($"{SectionName}:").Select(p => p + "."));
         Check(SeedSamples is >= 100 and <= 60_000, nameof(SeedSamples), "100 to 60000", SeedSamples);
         Check(Epochs is >= 1 and <= 100, nameof(Epochs), "1 to 100", Epochs);
         Check(CheckSamples is >= 100 and <= 10_000, nameof(CheckSamples), "100 to 10000", CheckSamples);

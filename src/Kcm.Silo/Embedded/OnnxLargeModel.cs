@@ -1,6 +1,5 @@
 using Kcm.Grains.Large;
 using Kcm.Onnx;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Kcm.Silo.Embedded;
 
@@ -12,36 +11,36 @@ namespace Kcm.Silo.Embedded;
 /// </summary>
 public sealed class OnnxLargeModel : ILargeModel
 {
-    private readonly InferenceSession _session;
     private readonly OnnxBatchRunner _runner;
 
     public OnnxLargeModel(string path, string? hintInputName, OnnxSessionOptions options)
     {
-        _session = OnnxSessionLoader.Load(path, options);
+        var session = OnnxSessionLoader.Load(path, options);
         try
         {
             Name = Path.GetFileName(path);
-            HintInputName = hintInputName is not null && _session.InputMetadata.ContainsKey(hintInputName) ? hintInputName : null;
-            var images = _session.InputNames.Where(n => n != HintInputName).ToList();
-            if (images.Count != 1 || _session.OutputNames.Count < 1)
+            HintInputName = hintInputName is not null && session.InputMetadata.ContainsKey(hintInputName) ? hintInputName : null;
+            var images = session.InputNames.Where(n => n != HintInputName).ToList();
+            if (images.Count != 1 || session.OutputNames.Count < 1)
             {
                 throw new InvalidDataException(
-                    $"{path} must have one image input (besides the optional hint input) and a logits output; it has inputs {string.Join(", ", _session.InputNames)}.");
+                    $"{path} must have one image input (besides the optional hint input) and a logits output; it has inputs {string.Join(", ", session.InputNames)}.");
             }
 
-            _runner = new OnnxBatchRunner(_session, HintInputName is null ? [images[0]] : [images[0], HintInputName], _session.OutputNames[0]);
-            InputSize = _runner.SampleInputLength;
-            ClassCount = _runner.SampleOutputLength;
-            if (HintInputName is not null && _runner.SampleLengthOf(1) != ClassCount)
-            {
-                throw new InvalidDataException($"{path}: the hint input {HintInputName} takes {_runner.SampleLengthOf(1)} values per sample, not one per class ({ClassCount}).");
-            }
+            _runner = new OnnxBatchRunner(session, HintInputName is null ? [images[0]] : [images[0], HintInputName], session.OutputNames[0], ownsSession: true);
         }
         catch
         {
-            _runner?.Dispose();
-            _session.Dispose();
+            session.Dispose();
             throw;
+        }
+
+        InputSize = _runner.SampleInputLength;
+        ClassCount = _runner.SampleOutputLength;
+        if (HintInputName is not null && _runner.SampleLengthOf(1) != ClassCount)
+        {
+            _runner.Dispose();
+            throw new InvalidDataException($"{path}: the hint input {HintInputName} takes {_runner.SampleLengthOf(1)} values per sample, not one per class ({ClassCount}).");
         }
     }
 
@@ -67,9 +66,6 @@ public sealed class OnnxLargeModel : ILargeModel
         }
     }
 
-    public void Dispose()
-    {
-        _runner.Dispose();
-        _session.Dispose();
-    }
+    /// <summary>Frees the session once a running batch (if any) has finished.</summary>
+    public void Dispose() => _runner.Dispose();
 }

@@ -17,7 +17,7 @@ public sealed class OnnxBatchRunner : IDisposable
     private readonly long[][] _inputShapes;
     private readonly int[] _inputLengths;
     private readonly long[] _outputShape;
-    private readonly RunOptions _runOptions = new();
+    private readonly RunOptions _runOptions;
     private readonly Stack<OnnxBatchBuffers> _idle = new();
     private readonly List<OnnxBatchBuffers> _made = [];
     private readonly OnnxCallGate _calls;
@@ -66,6 +66,9 @@ public sealed class OnnxBatchRunner : IDisposable
 
         OutputName = outputName;
         (_outputShape, SampleOutputLength) = Layout(outputName, output);
+
+        // The native objects come last, once nothing above can throw.
+        _runOptions = new RunOptions();
         _calls = new OnnxCallGate(() =>
         {
             _made.ForEach(buffers => buffers.Dispose());

@@ -25,7 +25,7 @@ public sealed class CausalLanguageModel : IDisposable
     public const string Logits = "logits";
 
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
+    private readonly RunOptions _runOptions;
     private readonly OnnxCallGate _calls;
     private readonly bool _hasAttentionMask;
     private readonly bool _hasPositionIds;
@@ -39,14 +39,6 @@ public sealed class CausalLanguageModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(session);
         _session = session;
-        _calls = new OnnxCallGate(() =>
-        {
-            _runOptions.Dispose();
-            if (ownsSession)
-            {
-                session.Dispose();
-            }
-        });
         var inputs = session.InputMetadata;
         Require(inputs, InputIds, TensorElementType.Int64);
         _hasAttentionMask = Optional(inputs, AttentionMask, TensorElementType.Int64);
@@ -103,6 +95,17 @@ public sealed class CausalLanguageModel : IDisposable
         var logits = outputs[Logits].Dimensions;
         VocabularySize = logits.Length == 3 && logits[2] > 0 ? logits[2] : -1;
         Layers = layers;
+
+        // The native run options come last, once nothing above can throw.
+        _runOptions = new RunOptions();
+        _calls = new OnnxCallGate(() =>
+        {
+            _runOptions.Dispose();
+            if (ownsSession)
+            {
+                session.Dispose();
+            }
+        });
     }
 
     public int Layers { get; }

@@ -4,6 +4,7 @@ using Kcm.DeePEn.Ensemble;
 using Kcm.DeePEn.Evaluation;
 using Kcm.DeePEn.Tokenizers;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 using static Kcm.Cli.Commands.ReportCells;
 
@@ -68,7 +69,7 @@ internal static class DeepenCommand
 
                 return 0;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxRuntimeNotFoundException)
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxProviderUnavailableException)
             {
                 Console.Error.WriteLine($"deepen: {e.Message}");
                 return 1;

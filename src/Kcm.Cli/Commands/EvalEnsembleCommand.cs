@@ -4,6 +4,7 @@ using Kcm.DeePEn.Ensemble;
 using Kcm.DeePEn.Evaluation;
 using Kcm.DeePEn.Tokenizers;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 using static Kcm.Cli.Commands.ReportCells;
 
@@ -85,7 +86,7 @@ internal static class EvalEnsembleCommand
 
                 return 0;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxRuntimeNotFoundException)
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxProviderUnavailableException)
             {
                 Console.Error.WriteLine($"eval-ensemble: {e.Message}");
                 return 1;

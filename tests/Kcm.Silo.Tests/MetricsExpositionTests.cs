@@ -90,7 +90,7 @@ public sealed class MetricsExpositionTests
         await first.InferOkAsync(TestModels.Confident(), TestModels.Confident());
         await second.InferOkAsync(TestModels.Confident(), TestModels.Confident(), TestModels.Doubtful());
 
-        var firstText = await ScrapeUntilAsync(first, text => ExpositionText.Sum(text, "http_server_request_duration_seconds_count") >= 1);
+        var firstText = await ScrapeUntilAsync(first, text => ExpositionText.Sum(text, "http_server_request_duration_seconds_count", ("http_route", KcmRoutes.Infer)) >= 1);
         var secondText = await second.Http.GetStringAsync(KcmRoutes.Metrics);
 
         Assert.Equal(2, ExpositionText.Sum(firstText, "kcm_requests_total"));

@@ -118,6 +118,56 @@ public sealed class MetricsExpositionTests
     }
 
     [Fact]
+    public async Task Scrape_ManyAtOnceWhileThreadsRecord_EveryScrapeAnswersAndTheSumsAreExact()
+    {
+        const int Threads = 4;
+        const int PerThread = 20_000;
+        await using var silo = await TestSilo.StartAsync();
+        var instruments = silo.Host.Services.GetRequiredService<KcmInstruments>();
+        string[] routes = ["small", "large", "none"];
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var scrapes = 0;
+
+        // Scrapes overlap each other and the recording: with no response cache every one of them collects.
+        var scrapers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await silo.Http.GetAsync(KcmRoutes.Metrics);
+                var text = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode || !text.Contains("# TYPE kcm_small_model_version gauge", StringComparison.Ordinal))
+                {
+                    failures.Enqueue($"{(int)response.StatusCode}: {text[..Math.Min(200, text.Length)]}");
+                }
+
+                Interlocked.Increment(ref scrapes);
+            }
+        })).ToArray();
+        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, thread =>
+        {
+            for (var i = 0; i < PerThread; i++)
+            {
+                // The route varies per measurement, so series are made while others record.
+                var route = new KeyValuePair<string, object?>("route", routes[(thread + i) % routes.Length]);
+                instruments.Requests.Add(1, route, new KeyValuePair<string, object?>("outcome", "ok"));
+                instruments.RequestDuration.Record(i % 2 == 0 ? 0.0002 : 0.2, route);
+            }
+        });
+        await stop.CancelAsync();
+        await Task.WhenAll(scrapers);
+
+        var text = await silo.Http.GetStringAsync(KcmRoutes.Metrics);
+        Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
+        Assert.True(scrapes > 0);
+        Assert.Equal(Threads * PerThread, ExpositionText.Sum(text, "kcm_requests_total"));
+        Assert.Equal(3, ExpositionText.Select(text, "kcm_requests_total").Count());
+        Assert.Equal(Threads * PerThread / 2, ExpositionText.Sum(text, "kcm_request_duration_seconds_bucket", ("le", "0.00025")));
+        Assert.Equal(Threads * PerThread, ExpositionText.Sum(text, "kcm_request_duration_seconds_count"));
+        Assert.Equal((Threads * PerThread / 2 * 0.0002) + (Threads * PerThread / 2 * 0.2), ExpositionText.Sum(text, "kcm_request_duration_seconds_sum"), 6);
+    }
+
+    [Fact]
     public async Task Recording_WhileTheSiloExports_AllocatesNothing()
     {
         await using var silo = await TestSilo.StartAsync();

@@ -45,14 +45,14 @@ internal sealed class ClusterDistillationFigures : IDistillationFigures, IDispos
         }
     }
 
-    /// <summary>A silo that cannot be reached counts as no figures rather than failing the demo.</summary>
+    /// <summary>A silo that cannot be reached or does not answer in time counts as no figures rather than failing the demo.</summary>
     private static async Task<DistillationInfo?> ReadOrNoneAsync(KcmClient silo, CancellationToken cancellationToken)
     {
         try
         {
             return await silo.GetDistillationAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (KcmTransportException)
+        catch (KcmException e) when (e is KcmTransportException or KcmTimeoutException)
         {
             return null;
         }

@@ -149,6 +149,14 @@ public sealed partial class KcmClient : IDisposable
         SendAsync(HttpMethod.Get, KcmRoutes.ModelPath(_options.Model), content: null, KcmJsonContext.Default.ModelInfo,
             idempotent: true, admin: false, cancellationToken);
 
+    /// <summary>
+    /// This silo's distillation figures since it started: rounds by outcome, teacher records queued and used. In a
+    /// cluster ask each front and distiller and add up (see <see cref="DistillationInfo"/>).
+    /// </summary>
+    public Task<DistillationInfo> GetDistillationAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, KcmRoutes.DistillationPath(_options.Model), content: null, KcmJsonContext.Default.DistillationInfo,
+            idempotent: true, admin: false, cancellationToken);
+
     /// <summary>Sets the judge confidence threshold (admin; the server requires 0 &lt; epsilon &lt; 1).</summary>
     public Task<ThresholdResponse> SetThresholdAsync(double epsilon, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Put, KcmRoutes.ThresholdPath(_options.Model),

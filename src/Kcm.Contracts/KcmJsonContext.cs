@@ -12,6 +12,7 @@ namespace Kcm.Contracts;
 [JsonSerializable(typeof(RollbackRequest))]
 [JsonSerializable(typeof(RollbackResponse))]
 [JsonSerializable(typeof(DistillResponse))]
+[JsonSerializable(typeof(DistillationInfo))]
 [JsonSerializable(typeof(KcmProblemDetails))]
 [JsonSerializable(typeof(GenerateRequest))]
 [JsonSerializable(typeof(GenerationToken))]

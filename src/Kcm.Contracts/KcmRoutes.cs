@@ -11,6 +11,7 @@ public static class KcmRoutes
     public const string Threshold = "/v1/models/{model}/threshold";
     public const string Rollback = "/v1/models/{model}/rollback";
     public const string Distill = "/v1/models/{model}/distill";
+    public const string Distillation = "/v1/models/{model}/distillation";
     public const string Generate = "/v1/models/{model}/generate";
     public const string Metrics = "/metrics";
     public const string Healthz = "/healthz";
@@ -22,5 +23,6 @@ public static class KcmRoutes
     public static string ThresholdPath(string model) => ModelPath(model) + "/threshold";
     public static string RollbackPath(string model) => ModelPath(model) + "/rollback";
     public static string DistillPath(string model) => ModelPath(model) + "/distill";
+    public static string DistillationPath(string model) => ModelPath(model) + "/distillation";
     public static string GeneratePath(string model) => ModelPath(model) + "/generate";
 }

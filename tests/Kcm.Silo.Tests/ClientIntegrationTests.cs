@@ -22,6 +22,7 @@ public sealed class ClientIntegrationTests
         var threshold = await client.SetThresholdAsync(0.5);
         var round = await client.DistillAsync();
         var model = await client.GetModelAsync();
+        var distillation = await client.GetDistillationAsync();
         var problem = await Assert.ThrowsAsync<KcmProblemException>(() => client.InferAsync([new float[3]]));
 
         Assert.Equal(20, results.Length);
@@ -35,6 +36,7 @@ public sealed class ClientIntegrationTests
         Assert.True(round.Promoted);
         Assert.Equal(10, round.SampleCount);
         Assert.Equal(2, model.SmallModel.CurrentVersion);
+        Assert.Equal(new DistillationInfo(TestSilo.Model, 1, 0, 0, 0, 10, 10), distillation);
         Assert.Equal(0.5, model.Threshold, 10);
         Assert.Equal(ProblemCodes.WrongFeatureCount, problem.Code);
         Assert.False(problem.Retriable);

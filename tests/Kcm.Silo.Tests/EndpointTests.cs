@@ -41,7 +41,7 @@ public sealed class EndpointTests
         using var document = JsonDocument.Parse(await silo.Http.GetStringAsync(KcmRoutes.OpenApi));
 
         var paths = document.RootElement.GetProperty("paths");
-        foreach (var path in new[] { KcmRoutes.Infer, KcmRoutes.Model, KcmRoutes.Threshold, KcmRoutes.Rollback, KcmRoutes.Distill, KcmRoutes.Metrics, KcmRoutes.Healthz, KcmRoutes.Readyz })
+        foreach (var path in new[] { KcmRoutes.Infer, KcmRoutes.Model, KcmRoutes.Threshold, KcmRoutes.Rollback, KcmRoutes.Distill, KcmRoutes.Distillation, KcmRoutes.Metrics, KcmRoutes.Healthz, KcmRoutes.Readyz })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         }

@@ -34,5 +34,13 @@ public sealed class PrometheusScrapeTests
         Assert.Equal(1, version[0].Value);
         var confidences = await prometheus.WaitForAsync("sum(kcm_judge_confidence_count)", s => s[0].Value == Small + Large, timeout);
         Assert.Equal(Small + Large, confidences[0].Value);
+        // The doubtful samples' confidence is 0.1, the confident ones' above 0.999: the buckets split them so.
+        var doubtful = await prometheus.WaitForAsync("sum(kcm_judge_confidence_bucket{le=\"0.5\"})", _ => true, timeout);
+        Assert.Equal(Large, doubtful[0].Value);
+        var up = await prometheus.QueryAsync("up");
+        Assert.Equal(1, Assert.Single(up).Value);
+        Assert.Equal("kcm", up[0].Labels["job"]);
+        // Scraped as the text format: no OpenMetrics _created series stored beside the counters and histograms.
+        Assert.Empty(await prometheus.QueryAsync("{__name__=~\"kcm_.+_created\"}"));
     }
 }

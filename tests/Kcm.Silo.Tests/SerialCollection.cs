@@ -1,8 +1,8 @@
 namespace Kcm.Silo.Tests;
 
 /// <summary>
-/// Tests that must run alone: the exporter listens to every "Kcm" meter in the process, so silos of tests running in
-/// parallel would add to the counts a metrics test reads; and environment variables are process-wide.
+/// Tests that must run alone: environment variables are process-wide, and some measure allocations on the thread
+/// that records (other tests' work must not run callbacks there).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SerialCollection

@@ -9,6 +9,7 @@ using Kcm.Contracts;
 using Kcm.Core.Data;
 using Kcm.Evaluation.Charts;
 using Kcm.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Kcm.Cli.Demo;
@@ -98,15 +99,14 @@ internal sealed class DemoRun(DemoOptions options)
         await silo.StartAsync().ConfigureAwait(false);
         await AnsiConsole.Status().StartAsync("training the judge (KAN) and the first small model (MLP) on the seed split",
             _ => silo.WaitUntilReadyAsync(TimeSpan.FromMinutes(15))).ConfigureAwait(false);
-        var address = silo.Addresses[0];
-        using var http = new HttpClient();
-        var metrics = new MetricsSource(http, [new Uri(address, KcmRoutes.Metrics)]);
-        return await RunTrafficAsync(started, total, largeCheck, address, metrics, ready.Elapsed.TotalSeconds, train, test).ConfigureAwait(false);
+        // The silo runs in this process: its distillation figures are read from it directly.
+        var figures = new EmbeddedDistillationFigures(silo.Services.GetRequiredService<DistillationTally>(), silo.Options.ModelName);
+        return await RunTrafficAsync(started, total, largeCheck, silo.Addresses[0], figures, ready.Elapsed.TotalSeconds, train, test).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Step 2 in cluster mode: the local cluster of <c>kcm cluster up</c> (started here when none runs, and then stopped
-    /// at the end); traffic goes to its first front, metrics are summed over its fronts and distillers.
+    /// at the end); traffic goes to its first front, distillation figures are summed over its fronts and distillers.
     /// </summary>
     private async Task<DemoReport> ServeOnClusterAsync(DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, Dataset train, Dataset test)
     {
@@ -131,10 +131,9 @@ internal sealed class DemoRun(DemoOptions options)
             }
 
             var front = new Uri(state.Silos.First(s => s.Roles == SiloRoleNames.Front).Url);
-            using var http = new HttpClient();
-            var metrics = new MetricsSource(http, [
-                .. state.Silos.Where(s => s.Roles is SiloRoleNames.Front or SiloRoleNames.Distiller).Select(s => new Uri(new Uri(s.Url), KcmRoutes.Metrics))]);
-            return await RunTrafficAsync(started, total, largeCheck, front, metrics, ready.Elapsed.TotalSeconds, train, test).ConfigureAwait(false);
+            using var figures = new ClusterDistillationFigures(
+                state.Silos.Where(s => s.Roles is SiloRoleNames.Front or SiloRoleNames.Distiller).Select(s => new Uri(s.Url)));
+            return await RunTrafficAsync(started, total, largeCheck, front, figures, ready.Elapsed.TotalSeconds, train, test).ConfigureAwait(false);
         }
         finally
         {
@@ -149,7 +148,7 @@ internal sealed class DemoRun(DemoOptions options)
 
     /// <summary>Steps 3 and 4 against a ready front: live traffic with distillation, then the test set.</summary>
     private async Task<DemoReport> RunTrafficAsync(
-        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, Uri address, MetricsSource metrics, double readySeconds, Dataset train, Dataset test)
+        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, Uri address, IDistillationFigures figures, double readySeconds, Dataset train, Dataset test)
     {
         using var client = new KcmClient(address, new KcmClientOptions { MaxBatchSize = options.Batch, MaxConcurrency = options.Concurrency });
         var before = await client.GetModelAsync().ConfigureAwait(false);
@@ -159,8 +158,8 @@ internal sealed class DemoRun(DemoOptions options)
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"3. Live traffic: the next {options.Traffic:N0} training images, unlabelled, {options.Batch} per request, {options.Concurrency} in flight, in {options.Waves} waves; "
             + $"a distillation round every {options.RecordsPerRound:N0} large-model answers, the distiller catching up between waves")));
-        var phase = new TrafficPhase(client, metrics, options);
-        var catchUp = new DistillerCatchUp(metrics, Math.Min(100, options.RecordsPerRound), TimeSpan.FromMinutes(10));
+        var phase = new TrafficPhase(client, figures, options);
+        var catchUp = new DistillerCatchUp(figures, Math.Min(100, options.RecordsPerRound), TimeSpan.FromMinutes(10));
         var traffic = await phase.RunAsync(
             "live traffic", train.Slice(options.SeedSize, options.Traffic), options.Waves, () => catchUp.WaitAsync(CancellationToken.None)).ConfigureAwait(false);
         // The test set meets the models distilled from all of the traffic.
@@ -170,7 +169,7 @@ internal sealed class DemoRun(DemoOptions options)
         var scored = await phase.RunAsync("test set", test).ConfigureAwait(false);
 
         var after = await client.GetModelAsync().ConfigureAwait(false);
-        var rounds = await DistillationCounts.ReadAsync(metrics, CancellationToken.None).ConfigureAwait(false);
+        var rounds = await DistillationCounts.ReadAsync(figures, CancellationToken.None).ConfigureAwait(false);
         return new DemoReport(
             started, options, largeCheck, readySeconds, after.Threshold, traffic, scored, rounds, CheckAccuracy(before), after.SmallModel.CurrentVersion,
             after.SmallModel.Versions, total.Elapsed.TotalSeconds);

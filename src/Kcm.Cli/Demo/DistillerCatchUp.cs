@@ -7,17 +7,15 @@ namespace Kcm.Cli.Demo;
 /// consumed + dropped, give or take fewer than a timed round's minimum), so the next wave meets the models distilled
 /// from the previous one. Traffic on two cores outruns training; a real service's traffic is spread over hours.
 /// </summary>
-internal sealed class DistillerCatchUp(MetricsSource metrics, int minRecords, TimeSpan limit)
+internal sealed class DistillerCatchUp(IDistillationFigures figures, int minRecords, TimeSpan limit)
 {
     public async Task<TimeSpan> WaitAsync(CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         while (stopwatch.Elapsed < limit)
         {
-            var text = await metrics.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var queued = PrometheusText.Sum(text, "kcm_teacher_records_queued_total");
-            var used = PrometheusText.Sum(text, "kcm_teacher_records_consumed_total");
-            if (queued - used < minRecords)
+            var now = await figures.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (now.TeacherRecordsQueued - now.TeacherRecordsConsumed < minRecords)
             {
                 return stopwatch.Elapsed;
             }

@@ -12,7 +12,7 @@ namespace Kcm.Cli.Demo;
 /// The data can be sent in waves with a pause between them (see <see cref="RunAsync"/>); throughput counts
 /// only the time traffic flowed.
 /// </summary>
-internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, DemoOptions options)
+internal sealed class TrafficPhase(KcmClient client, IDistillationFigures figures, DemoOptions options)
 {
     public async Task<PhaseResult> RunAsync(string name, Dataset data, int waves = 1, Func<Task>? betweenWaves = null)
     {
@@ -91,14 +91,14 @@ internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, Demo
             {
                 var task = context.AddTask(name, maxValue: count);
                 var clock = Stopwatch.StartNew();
-                TimeSpan? lastMetrics = null;
+                TimeSpan? lastRead = null;
                 while (true)
                 {
                     var finished = await Task.WhenAny(work, Task.Delay(250)).ConfigureAwait(false) == work;
-                    if (finished || lastMetrics is null || clock.Elapsed - lastMetrics > TimeSpan.FromSeconds(1))
+                    if (finished || lastRead is null || clock.Elapsed - lastRead > TimeSpan.FromSeconds(1))
                     {
-                        rounds = await DistillationCounts.ReadAsync(metrics, CancellationToken.None).ConfigureAwait(false);
-                        lastMetrics = clock.Elapsed;
+                        rounds = await DistillationCounts.ReadAsync(figures, CancellationToken.None).ConfigureAwait(false);
+                        lastRead = clock.Elapsed;
                     }
 
                     var done = Interlocked.Read(ref answered);

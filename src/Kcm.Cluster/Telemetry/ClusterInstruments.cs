@@ -9,10 +9,14 @@ namespace Kcm.Cluster.Telemetry;
 /// </summary>
 public sealed class ClusterInstruments : IDisposable
 {
-    private readonly Meter _meter = new(KcmInstruments.MeterName);
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
 
-    public ClusterInstruments()
+    /// <param name="meterFactory">The host's meter factory (see <see cref="KcmInstruments"/>); null for a process-wide meter.</param>
+    public ClusterInstruments(IMeterFactory? meterFactory = null)
     {
+        _meter = meterFactory?.Create(KcmInstruments.MeterName) ?? new Meter(KcmInstruments.MeterName);
+        _ownsMeter = meterFactory is null;
         LargeRedeliveries = _meter.CreateCounter<long>(
             "kcm_large_redeliveries_total", "{request}", "Large-model requests a worker received again after another worker (or channel) failed to answer them.");
         LargeReplyTimeouts = _meter.CreateCounter<long>(
@@ -43,5 +47,12 @@ public sealed class ClusterInstruments : IDisposable
     public void AddGauge(string name, string unit, string description, Func<IEnumerable<Measurement<double>>> observe) =>
         _meter.CreateObservableGauge(name, observe, unit, description);
 
-    public void Dispose() => _meter.Dispose();
+    /// <summary>Disposes the meter unless a meter factory made it (the factory then owns it).</summary>
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 }

@@ -5,7 +5,9 @@ namespace Kcm.Grains.Telemetry;
 /// <summary>
 /// Every metric instrument of a serving node, created from one <see cref="Meter"/> named <see cref="MeterName"/>.
 /// Instrument names are the final Prometheus names (base units, <c>_total</c> counters); the exporter does not rename.
-/// Gauges read state through callbacks registered by the grains that own it.
+/// Gauges read state through callbacks registered by the grains that own it. A host passes its
+/// <see cref="IMeterFactory"/>, so the meter is that host's (several hosts in one process keep their figures apart);
+/// without one the meter is process-wide.
 /// </summary>
 public sealed class KcmInstruments : IDisposable
 {
@@ -18,10 +20,13 @@ public sealed class KcmInstruments : IDisposable
 
     private static readonly int[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-    private readonly Meter _meter = new(MeterName);
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
 
-    public KcmInstruments()
+    public KcmInstruments(IMeterFactory? meterFactory = null)
     {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _ownsMeter = meterFactory is null;
         Requests = _meter.CreateCounter<long>(
             "kcm_requests_total", "{sample}", "Samples answered or refused, by route (small, large, none) and outcome.");
         JudgeConfidence = _meter.CreateHistogram(
@@ -76,5 +81,12 @@ public sealed class KcmInstruments : IDisposable
     public void AddGauge(string name, string unit, string description, Func<double> observe) =>
         _meter.CreateObservableGauge(name, observe, unit, description);
 
-    public void Dispose() => _meter.Dispose();
+    /// <summary>Disposes the meter unless a meter factory made it (the factory then owns it).</summary>
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 }

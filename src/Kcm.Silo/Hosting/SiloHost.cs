@@ -2,7 +2,6 @@ using Kcm.Cluster.Telemetry;
 using Kcm.Contracts;
 using Kcm.Grains.Ensemble;
 using Kcm.Grains.Telemetry;
-using Kcm.Metrics;
 using Kcm.Silo.Embedded;
 using Kcm.Silo.Http;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -68,11 +67,12 @@ public sealed class SiloHost : IAsyncDisposable
         builder.Services.AddSingleton<ServingNode>();
         builder.Services.AddSingleton<KcmInstruments>();
         builder.Services.AddSingleton<ClusterInstruments>();
-        builder.Services.AddSingleton(_ => new PrometheusExporter(new PrometheusExporterOptions { MeterNamePrefix = KcmInstruments.MeterName }));
+        builder.Services.AddSingleton<DistillationTally>();
         builder.Services.AddHostedService<ServingStartup>();
         builder.Services.AddSingleton<EnsembleInstruments>();
         builder.Services.AddSingleton<EnsembleNode>();
         builder.Services.AddHostedService<EnsembleStartup>();
+        SiloMetrics.Add(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, KcmJsonContext.Default);
@@ -87,14 +87,15 @@ public sealed class SiloHost : IAsyncDisposable
             document.Info.Title = "KCM Serving silo";
             document.Info.Description =
                 "Judge-routed serving of a small and a large model. Errors are application/problem+json with 'code' and 'retriable'.";
+            SiloMetrics.Document(document);
             return Task.CompletedTask;
         }));
 
         var app = builder.Build();
         app.UseProblemStatusPages();
-        // Instruments and exporter exist before the first request so /metrics lists every family from the start.
-        app.Services.GetRequiredService<PrometheusExporter>();
+        // Instruments exist before the first request so /metrics lists every family from the start.
         app.Services.GetRequiredService<KcmInstruments>();
+        app.Services.GetRequiredService<DistillationTally>();
         app.Services.GetRequiredService<ClusterInstruments>();
         app.Services.GetRequiredService<EnsembleInstruments>();
         if (!options.ParsedRoles.HasFlag(SiloRoles.Front))
@@ -106,11 +107,9 @@ public sealed class SiloHost : IAsyncDisposable
         app.MapOpenApi(KcmRoutes.OpenApi.Replace("v1", "{documentName}", StringComparison.Ordinal));
         ServingEndpoints.Map(app);
         AdminEndpoints.Map(app);
+        DistillationEndpoints.Map(app);
         GenerateEndpoints.Map(app);
-        app.MapGet(KcmRoutes.Metrics, WriteMetricsAsync)
-            .WithName("Metrics")
-            .WithSummary("Prometheus text exposition format 0.0.4 of the kcm_ metrics.")
-            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        SiloMetrics.MapScrapeEndpoint(app);
         return new SiloHost(app);
     }
 
@@ -172,11 +171,5 @@ public sealed class SiloHost : IAsyncDisposable
         }
 
         return next(context);
-    }
-
-    private static Task WriteMetricsAsync(HttpContext context, PrometheusExporter exporter)
-    {
-        context.Response.ContentType = PrometheusExporter.ContentType;
-        return exporter.WriteAsync(context.Response.Body, context.RequestAborted);
     }
 }

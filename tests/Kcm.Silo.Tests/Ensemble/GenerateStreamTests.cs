@@ -5,6 +5,7 @@ using System.Text;
 using Kcm.Client;
 using Kcm.Contracts;
 using Kcm.DeePEn.Ensemble;
+using Kcm.Testing;
 
 namespace Kcm.Silo.Tests.Ensemble;
 
@@ -238,7 +239,12 @@ public sealed class GenerateStreamTests(EnsembleSilo ensemble)
         Assert.Equal(stream.Tokens.Sum(t => t.MainMs) / 1000, Value(after, mainSeconds) - Value(before, mainSeconds), 4);
         var assistant = $"kcm_generation_member_step_seconds_count{{member=\"sotu-bl1k\",model=\"{EnsembleSilo.Model}\"}}";
         Assert.Equal(stream.Done.FusedSteps, Value(after, assistant) - Value(before, assistant));
-        Assert.Contains("kcm_generation_duration_seconds_bucket{", after, StringComparison.Ordinal);
+        Assert.Equal(
+            ["0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "+Inf"],
+            ExpositionText.Select(after, "kcm_generation_member_step_seconds_bucket", ("member", "sotu-sp2k"), ("model", EnsembleSilo.Model)).Select(s => s.Labels["le"]));
+        Assert.Equal(
+            ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "60", "120", "300", "+Inf"],
+            ExpositionText.Select(after, "kcm_generation_duration_seconds_bucket", ("mode", "gated"), ("model", EnsembleSilo.Model)).Select(s => s.Labels["le"]));
     }
 
     private static double Value(string exposition, string series)

@@ -1,45 +1,74 @@
 using System.CommandLine;
 using System.Globalization;
 using Kcm.Core.Data;
+using Kcm.Core.Routing;
 using Kcm.Evaluation;
 using Spectre.Console;
 using static Kcm.Cli.Commands.ReportCells;
 
 namespace Kcm.Cli.Commands;
 
-/// <summary>`kcm eval`: routing evaluation on real data; prints a table, writes the JSON report and the SVG curves.</summary>
+/// <summary>`kcm eval`: routing evaluation on real data; prints tables, writes the JSON report and the SVG curves.</summary>
 internal static class EvalCommand
 {
     private const string DefaultLargeModel = "models/fashion-cnn.onnx";
     private const string DefaultChart = "docs/img/routing-curves.svg";
+    private const double DefaultTestFraction = 0.2;
 
     public static Command Create()
     {
-        var train = new Option<string?>("--train") { Description = "Training data: IDX images file (labels beside it) or CSV (label first). Default: Fashion-MNIST." };
-        var test = new Option<string?>("--test") { Description = "Test data, same formats. Default: Fashion-MNIST test set." };
+        var train = new Option<string?>("--train") { Description = "Training data: CSV (.csv/.csv.gz), R data (.rda) or IDX images (labels beside it). Default: Fashion-MNIST." };
+        var test = new Option<string?>("--test") { Description = "Test data, same formats. Default: Fashion-MNIST's test set, or, with --train and no --test, rows held out of the training file (--test-fraction)." };
+        var testFraction = new Option<double?>("--test-fraction") { Description = $"Without --test: share of each class of the training file held out as test rows, by DatasetSplit.HoldOut's fixed rule. Default {DefaultTestFraction}." };
+        var calibrationFile = new Option<string?>("--calibration") { Description = "Calibration data the large model never trained on; without it a part of the test file (--calibration-fraction) calibrates and is left out of every figure." };
+        var labelColumn = new Option<string?>("--label-column") { Description = "CSV: index of the label column (0 first, -1 last; default 0). R data: name of the label column (default: the one factor column)." };
         var large = new Option<string?>("--large") { Description = $"The large model (ONNX, output logits or probabilities). Default: {DefaultLargeModel}." };
         var json = new Option<string?>("--json") { Description = "Write the full report as JSON to this file." };
         var svg = new Option<string?>("--svg") { Description = $"Where to write the routing curves. Default: {DefaultChart} under the repository." };
-        var quick = new Option<bool>("--quick") { Description = "A small, fast configuration (smoke run, under a minute)." };
-        var targetShare = new Option<double?>("--target-share") { Description = "Large share the calibrated operating point aims at. Default 0.3." };
-        var seedCount = new Option<int?>("--seed-count") { Description = "Labelled seed rows at the start of the training set. Default 10000." };
-        var every = new Option<int?>("--distill-every") { Description = "Teacher records between distillation rounds. Default 4000." };
-        var command = new Command("eval", "Evaluate routing: small/large/judge/KCM accuracy, router curves (APGR, CPT), calibration and the replayed distillation loop.")
+        var quick = new Option<bool>("--quick") { Description = "A small, fast configuration (smoke run): at most 6,000 traffic and 2,000 test rows, 3 epochs." };
+        var seedFraction = new Option<double?>("--seed-fraction") { Description = "Share of the training file that is the labelled seed. Default 0.2." };
+        var validationFraction = new Option<double?>("--validation-fraction") { Description = "Share of the seed held out for validation. Default 0.2." };
+        var calibrationFraction = new Option<double?>("--calibration-fraction") { Description = "Share of the test file that calibrates when no --calibration file is given. Default 0.3." };
+        var epsilon = new Option<float?>("--epsilon") { Description = "The fixed-epsilon rule's threshold (the paper's). Default 0.98." };
+        var tolerance = new Option<double?>("--tolerance") { Description = "The tolerance rule: accuracy KCM may lose against large-only, in points. Default 0.1." };
+        var budget = new Option<double?>("--budget") { Description = "The budget rule: most share of samples sent to the large model. Default 0.3." };
+        var router = new Option<string?>("--router") { Description = $"Serving router: one of {string.Join(", ", RouterKinds.All.Select(RouterKinds.Name))}. Default: the judge with the best validation APGR." };
+        var every = new Option<int?>("--distill-every") { Description = "Teacher records between distillation rounds. Default: a twelfth of the traffic, at least 50." };
+        var command = new Command("eval", "Evaluate routing: small/large/judge/KCM accuracy, router curves (APGR, CPT), calibration (promised vs delivered), hints and the replayed distillation loop.")
         {
-            train, test, large, json, svg, quick, targetShare, seedCount, every,
+            train, test, testFraction, calibrationFile, labelColumn, large, json, svg, quick, seedFraction, validationFraction, calibrationFraction, epsilon, tolerance, budget, router, every,
         };
         command.SetAction(parseResult =>
         {
             var home = Environment.GetEnvironmentVariable("KCM_HOME") is { Length: > 0 } h ? h : Directory.GetCurrentDirectory();
             var options = parseResult.GetValue(quick) ? EvaluationOptions.Quick : new EvaluationOptions();
+            RouterKind? routerKind = null;
+            if (parseResult.GetValue(router) is { } routerName)
+            {
+                if (!RouterKinds.TryParse(routerName, out var parsed))
+                {
+                    Console.Error.WriteLine($"eval: unknown router '{routerName}' (one of {string.Join(", ", RouterKinds.All.Select(RouterKinds.Name))}).");
+                    return 2;
+                }
+
+                routerKind = parsed;
+            }
+
             options = options with
             {
-                TargetLargeShare = parseResult.GetValue(targetShare) ?? options.TargetLargeShare,
-                SeedCount = parseResult.GetValue(seedCount) ?? options.SeedCount,
+                SeedFraction = parseResult.GetValue(seedFraction) ?? options.SeedFraction,
+                ValidationFraction = parseResult.GetValue(validationFraction) ?? options.ValidationFraction,
+                CalibrationFraction = parseResult.GetValue(calibrationFraction) ?? options.CalibrationFraction,
+                Epsilon = parseResult.GetValue(epsilon) ?? options.Epsilon,
+                AccuracyTolerance = parseResult.GetValue(tolerance) is { } points ? points / 100.0 : options.AccuracyTolerance,
+                LargeBudget = parseResult.GetValue(budget) ?? options.LargeBudget,
                 DistillEvery = parseResult.GetValue(every) ?? options.DistillEvery,
+                Router = routerKind ?? options.Router,
             };
             var trainPath = parseResult.GetValue(train);
             var testPath = parseResult.GetValue(test);
+            var calibrationPath = parseResult.GetValue(calibrationFile);
+            var label = parseResult.GetValue(labelColumn);
             var largePath = parseResult.GetValue(large) ?? Path.Combine(home, DefaultLargeModel);
             if (!File.Exists(largePath))
             {
@@ -49,12 +78,32 @@ internal static class EvalCommand
 
             try
             {
-                var trainData = trainPath is null ? FashionMnist.LoadTrain() : DatasetFiles.Load(trainPath);
-                var testData = testPath is null ? FashionMnist.LoadTest() : DatasetFiles.Load(testPath);
+                options.Validate();
+                Dataset trainData, testData;
+                string testName;
+                if (trainPath is null)
+                {
+                    trainData = FashionMnist.LoadTrain();
+                    testData = testPath is null ? FashionMnist.LoadTest() : DatasetFiles.Load(testPath, null, label);
+                    testName = testPath ?? FashionMnist.TestImagesPath();
+                }
+                else if (testPath is null)
+                {
+                    var fraction = parseResult.GetValue(testFraction) ?? DefaultTestFraction;
+                    (trainData, testData) = DatasetSplit.HoldOut(DatasetFiles.Load(trainPath, null, label), fraction);
+                    testName = string.Create(CultureInfo.InvariantCulture, $"{trainPath} (held out: {fraction:0.###} of each class)");
+                }
+                else
+                {
+                    trainData = DatasetFiles.Load(trainPath, null, label);
+                    testData = DatasetFiles.Load(testPath, null, label);
+                    testName = testPath;
+                }
+
+                var calibrationData = calibrationPath is null ? null : DatasetFiles.Load(calibrationPath, null, label);
                 using var largeModel = OnnxClassifier.Load(largePath);
-                var sources = new DatasetSummary(
-                    trainPath ?? FashionMnist.TrainImagesPath(), testPath ?? FashionMnist.TestImagesPath(), largePath, 0, 0, 0, 0, 0, 0);
-                var report = new RoutingEvaluation(options, new ConsoleProgress()).Run(trainData, testData, largeModel, sources);
+                var sources = new DatasetSummary(trainPath ?? FashionMnist.TrainImagesPath(), testName, calibrationPath, largePath);
+                var report = new RoutingEvaluation(options, new ConsoleProgress()).Run(trainData, testData, calibrationData, largeModel, sources);
                 Print(report);
                 var chartPath = parseResult.GetValue(svg) ?? Path.Combine(home, DefaultChart);
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(chartPath))!);
@@ -85,27 +134,64 @@ internal static class EvalCommand
 
     private static void Print(EvaluationReport report)
     {
-        var summary = new Table().Title("Accuracy on the test set").AddColumns("configuration", "accuracy", "large share");
+        var data = report.Data;
+        AnsiConsole.MarkupLineInterpolated(
+            $"data: {data.Features} features, {data.Classes} classes; seed {data.SeedTrain} + validation {data.Validation}, traffic {data.Traffic}, calibration {data.Calibration}, test {data.TestCount}; inputs {data.Scaling} ({data.ConstantFeatures} constant)");
+        AnsiConsole.MarkupLineInterpolated(
+            $"small model {report.Models.SmallArchitecture} ({report.Models.SmallParameters} parameters); at most {report.Models.MaxEpochs} epochs of batch {report.Models.BatchSize}, patience {report.Models.Patience}");
+        var summary = new Table().Title("Accuracy on the test rows").AddColumns("configuration", "accuracy", "large share");
         summary.AddRow("small only", Percent(report.SmallOnly.Accuracy), "0%");
         summary.AddRow("large only", Percent(report.LargeOnly.Accuracy), "100%");
         summary.AddRow("judge only (KAN)", Percent(report.JudgeOnly.Accuracy), "-");
-        summary.AddRow(Markup.Escape($"KCM, {report.Kcm.Router}, epsilon {report.Kcm.Epsilon:0.###}"), Percent(report.Kcm.Accuracy), Percent(report.Kcm.LargeShare));
-        summary.AddRow(
-            Markup.Escape($"KCM calibrated for {report.Calibrated.TargetLargeShare:P0} (epsilon {report.Calibrated.Epsilon:0.####})"),
-            Percent(report.Calibrated.Accuracy),
-            Percent(report.Calibrated.LargeShare));
         AnsiConsole.Write(summary);
 
-        var routers = new Table().Title("Routers (test set)").AddColumns("router", "APGR", "CPT(50%)", "CPT(80%)", "CPT(95%)", "validation APGR");
+        var calibrated = new Table().Title(Markup.Escape($"Calibrated KCM (router {report.ServingRouter}): promised on the calibration rows, delivered on the test rows"))
+            .AddColumns("rule", "epsilon", "promised share", "promised acc.", "large-only (calibration)", "delivered share", "delivered acc.");
+        foreach (var point in report.Calibrated.Values)
+        {
+            calibrated.AddRow(
+                Markup.Escape($"{point.Rule} ({point.Parameter.ToString("0.####", CultureInfo.InvariantCulture)})"),
+                point.Epsilon.ToString("0.#####", CultureInfo.InvariantCulture),
+                Percent(point.PromisedLargeShare),
+                Percent(point.PromisedAccuracy),
+                Percent(point.CalibrationLargeOnlyAccuracy),
+                Percent(point.LargeShare),
+                Percent(point.Accuracy));
+        }
+
+        AnsiConsole.Write(calibrated);
+        if (report.Hints is { } hints)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"hints: large only {Percent(hints.LargeOnlyWithHint)} with, {Percent(hints.LargeOnlyWithoutHint)} without; wrong hints echoed {Percent(hints.WrongHintEchoRate)} of {hints.WrongHints}");
+            var hinted = new Table().Title("KCM with and without hints").AddColumns("rule", "large share", "KCM with", "KCM without", "routed rows", "large with", "large without", "wrong hints echoed");
+            foreach (var (name, point) in hints.Calibrated)
+            {
+                hinted.AddRow(
+                    name,
+                    Percent(point.LargeShare),
+                    Percent(point.AccuracyWithHint),
+                    Percent(point.AccuracyWithoutHint),
+                    point.RoutedRows.ToString(CultureInfo.InvariantCulture),
+                    Percent(point.RoutedLargeAccuracyWithHint),
+                    Percent(point.RoutedLargeAccuracyWithoutHint),
+                    $"{Percent(point.RoutedWrongHintEchoRate)} of {point.RoutedWrongHints}");
+            }
+
+            AnsiConsole.Write(hinted);
+        }
+
+        var routers = new Table().Title("Routers (test rows)").AddColumns("router", "APGR", "CPT(50%)", "CPT(80%)", "CPT(95%)", "validation APGR", "parameters");
         foreach (var (name, metrics) in report.Routers)
         {
             var best = name == report.BestRouter ? " (best)" : string.Empty;
-            routers.AddRow(name + best, Number(metrics.Apgr), Percent(metrics.Cpt50), Percent(metrics.Cpt80), Percent(metrics.Cpt95), Number(report.ValidationApgr.GetValueOrDefault(name)));
+            var parameters = report.Models.Routers.TryGetValue(name, out var size) ? size.Parameters.ToString(CultureInfo.InvariantCulture) : "-";
+            routers.AddRow(name + best, Number(metrics.Apgr), Percent(metrics.Cpt50), Percent(metrics.Cpt80), Percent(metrics.Cpt95), Number(report.ValidationApgr.GetValueOrDefault(name)), parameters);
         }
 
         AnsiConsole.Write(routers);
         var rounds = new Table().Title(Markup.Escape($"Replayed distillation (router {report.Distillation.Router}, epsilon {report.Distillation.Epsilon}, every {report.Distillation.Every} teacher records)"))
-            .AddColumns("round", "traffic", "teacher records", "accepted", "small acc.", "large share", "small-softmax share", "KCM acc.");
+            .AddColumns("round", "traffic", "teacher records", "accepted", "small acc.", "large share", "small-softmax share", "KCM acc.", "router APGR");
         foreach (var round in report.Distillation.Rounds)
         {
             rounds.AddRow(
@@ -116,10 +202,11 @@ internal static class EvalCommand
                 Percent(round.SmallAccuracy),
                 Percent(round.LargeShare),
                 Percent(round.SmallSoftmaxLargeShare),
-                Percent(round.KcmAccuracy));
+                Percent(round.KcmAccuracy),
+                Number(round.JudgeApgr));
         }
 
         AnsiConsole.Write(rounds);
-        AnsiConsole.MarkupLineInterpolated($"best router on the validation split: [bold]{report.BestRouter}[/]; elapsed {report.ElapsedSeconds:F0} s");
+        AnsiConsole.MarkupLineInterpolated($"best judge on the validation split: [bold]{report.BestRouter}[/]; serving router {report.ServingRouter}; elapsed {report.ElapsedSeconds:F0} s");
     }
 }

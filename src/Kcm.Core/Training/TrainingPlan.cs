@@ -7,15 +7,15 @@ namespace Kcm.Core.Training;
 /// Model sizes and training budgets chosen from the data's shape (features, classes, labelled rows) instead of
 /// Fashion-MNIST's, so a 600-row tabular set and a 60,000-image set both train sensibly:
 /// <list type="bullet">
-/// <item>small model: one hidden layer of clamp(pow2(2 sqrt(features x classes)), 16, 64) ReLU units (64 for Fashion-MNIST);</item>
+/// <item>small model: one hidden layer of clamp(pow2(4 sqrt(features x classes)), 16, 64) ReLU units (64 for Fashion-MNIST);</item>
 /// <item>KAN judge: 32 hidden, 2 x 2 average pooling when the rows are square images with an even side of at least 16, none otherwise;</item>
-/// <item>batch: clamp(pow2(rows / 64), 16, 128); at most enough epochs for about 1,000 Adam steps (between 12 and 200),
+/// <item>batch: clamp(pow2(rows / 64), 16, 128); at most enough epochs for about 1,500 Adam steps (between 12 and 200),
 /// with early stopping after clamp(epochs / 8, 2, 8) epochs without a better validation accuracy.</item>
 /// </list>
 /// </summary>
 public sealed record TrainingPlan(MlpNetwork SmallModel, KanArchitecture Judge, TrainingOptions Training)
 {
-    private const int TargetSteps = 1_000;
+    private const int TargetSteps = 1_500;
     private const int MinEpochs = 12;
     private const int MaxEpochs = 200;
 
@@ -29,7 +29,7 @@ public sealed record TrainingPlan(MlpNetwork SmallModel, KanArchitecture Judge, 
         ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(trainRows, 1);
-        var hidden = Math.Clamp(NearestPowerOfTwo(2 * Math.Sqrt((double)features * classes)), 16, 64);
+        var hidden = Math.Clamp(NearestPowerOfTwo(4 * Math.Sqrt((double)features * classes)), 16, 64);
         var batch = Math.Clamp(NearestPowerOfTwo(trainRows / 64.0), 16, 128);
         var steps = Math.Max(1, (trainRows + batch - 1) / batch);
         var chosenEpochs = epochs ?? Math.Clamp((TargetSteps + steps - 1) / steps, MinEpochs, MaxEpochs);

@@ -13,7 +13,7 @@ public sealed class TrainingPlanTests
         Assert.Equal(2, plan.Judge.PoolSize);
         Assert.Equal(28, plan.Judge.ImageWidth);
         Assert.Equal(128, plan.Training.BatchSize);
-        Assert.Equal(14, plan.Training.Epochs);
+        Assert.Equal(20, plan.Training.Epochs);
         Assert.Equal(2, plan.Training.Patience);
     }
 
@@ -22,11 +22,11 @@ public sealed class TrainingPlanTests
     {
         var plan = TrainingPlan.For(16, 26, 600);
 
-        Assert.Equal("mlp:16-32-26", plan.SmallModel.Architecture);
+        Assert.Equal("mlp:16-64-26", plan.SmallModel.Architecture);
         Assert.Equal(1, plan.Judge.PoolSize);
         Assert.Equal(16, plan.Training.BatchSize);
-        Assert.Equal(27, plan.Training.Epochs);
-        Assert.Equal(3, plan.Training.Patience);
+        Assert.Equal(40, plan.Training.Epochs);
+        Assert.Equal(5, plan.Training.Patience);
         Assert.Equal(5, TrainingPlan.For(16, 26, 600, epochs: 5).Training.Epochs);
     }
 

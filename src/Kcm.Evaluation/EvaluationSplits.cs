@@ -43,7 +43,7 @@ public sealed record EvaluationSplits(Dataset SeedTrain, Dataset Validation, Dat
             errors.Add($"the calibration file has {calibration.Count} rows, fewer than {MinCalibrationRows}");
         }
 
-        if (calibration is null && testRows < MinTestRows)
+        if (calibration is not null && testRows < MinTestRows)
         {
             errors.Add($"the test file has {testRows} rows, fewer than {MinTestRows}");
         }

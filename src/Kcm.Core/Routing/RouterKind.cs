@@ -24,6 +24,21 @@ public enum RouterKind
     /// <summary>Max softmax of a KAN distilled from the large model's probabilities (on the seed and the unlabelled traffic).</summary>
     KanLargeJudge,
 
+    /// <summary>The KAN judge's probability of the small model's answer.</summary>
+    KanAgreement,
+
+    /// <summary>The mean of the small model's and the KAN judge's probabilities of the small model's answer.</summary>
+    KanEnsemble,
+
+    /// <summary>The mean of the small model's and the MLP judge's probabilities of the small model's answer (KAN against MLP at equal parameters).</summary>
+    MlpEnsemble,
+
+    /// <summary>The large-distilled KAN's probability of the small model's answer: will the large model agree with it?</summary>
+    KanLargeAgreement,
+
+    /// <summary>The mean of the small model's and the large-distilled KAN's probabilities of the small model's answer.</summary>
+    KanLargeEnsemble,
+
     /// <summary>Max softmax of the small model itself.</summary>
     SmallSoftmax,
 

@@ -80,6 +80,11 @@ public sealed class TrainedRouters
             RouterKind.MlpLogitJudge => new CorrectnessScorer(new SmallProbabilityJudge(small, MlpLogitJudge)),
             RouterKind.KanGainJudge => new CorrectnessScorer(new SmallProbabilityJudge(small, GainJudge)),
             RouterKind.KanLargeJudge => new MaxSoftmaxScorer(labelJudge ?? LargeJudge),
+            RouterKind.KanAgreement => new AgreementScorer(small, labelJudge ?? KanJudge, 0f),
+            RouterKind.KanEnsemble => new AgreementScorer(small, labelJudge ?? KanJudge, 0.5f),
+            RouterKind.MlpEnsemble => new AgreementScorer(small, MlpJudge, 0.5f),
+            RouterKind.KanLargeAgreement => new AgreementScorer(small, labelJudge ?? LargeJudge, 0f),
+            RouterKind.KanLargeEnsemble => new AgreementScorer(small, labelJudge ?? LargeJudge, 0.5f),
             RouterKind.SmallSoftmax => new MaxSoftmaxScorer(small),
             RouterKind.SmallSoftmaxTemperature => new MaxSoftmaxScorer(small, SmallTemperature),
             RouterKind.SmallCorrectness => new CorrectnessScorer(CorrectnessJudge),
@@ -91,8 +96,8 @@ public sealed class TrainedRouters
     /// <summary>The K-class KAN a router reads, which judge distillation can refine (null for the other routers).</summary>
     public KanClassifier? DistillableJudge(RouterKind kind) => kind switch
     {
-        RouterKind.KanJudge or RouterKind.KanJudgeTemperature => KanJudge,
-        RouterKind.KanLargeJudge => LargeJudge,
+        RouterKind.KanJudge or RouterKind.KanJudgeTemperature or RouterKind.KanAgreement or RouterKind.KanEnsemble => KanJudge,
+        RouterKind.KanLargeJudge or RouterKind.KanLargeAgreement or RouterKind.KanLargeEnsemble => LargeJudge,
         _ => null,
     };
 

@@ -32,7 +32,7 @@ public sealed class RoutingEvaluation
     private const int TrafficChunk = 512;
     private const int MinDistillEvery = 50;
     private const int DistillRounds = 12;
-    private const int LargeJudgeTrafficPerSeedRow = 3;
+    private const int LargeJudgeTrafficPerSeedRow = 5;
     private const float JudgeDistillTemperature = 1f;
 
     private readonly EvaluationOptions _options;

@@ -19,7 +19,7 @@ public sealed class JudgeTraining
     public const int Folds = 5;
 
     private const float LargeJudgeLearningRate = 0.001f;
-    private const int LargeJudgeEpochs = 3;
+    private const int LargeJudgeEpochs = 6;
 
     private readonly TrainingPlan _plan;
     private readonly IProgress<string>? _progress;

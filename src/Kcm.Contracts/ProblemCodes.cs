@@ -6,6 +6,21 @@ public static class ProblemCodes
     public const string MalformedJson = "malformed_json";
     public const string WrongFeatureCount = "wrong_feature_count";
     public const string NonFiniteValue = "non_finite_value";
+
+    /// <summary>Infer: a model's output for a sample is not finite (inputs far outside the training range); 422, not retriable.</summary>
+    public const string NonFiniteOutput = "non_finite_output";
+
+    /// <summary>The request body is larger than the silo accepts (413).</summary>
+    public const string BodyTooLarge = "body_too_large";
+
+    /// <summary>The HTTP request itself is malformed, e.g. a body shorter than its Content-Length (400).</summary>
+    public const string BadRequest = "bad_request";
+
+    /// <summary>No endpoint at this path (404).</summary>
+    public const string NotFound = "not_found";
+
+    /// <summary>The endpoint exists but not for this HTTP method (405).</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
     public const string EmptyBatch = "empty_batch";
     public const string BatchTooLarge = "batch_too_large";
     public const string MalformedShape = "malformed_shape";

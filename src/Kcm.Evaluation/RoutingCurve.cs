@@ -1,3 +1,5 @@
+using Kcm.Core.Routing;
+
 namespace Kcm.Evaluation;
 
 /// <summary>
@@ -68,7 +70,7 @@ public static class RoutingCurve
         return new RouterMetrics(apgr, Cpt(correct, gap, 0.50), Cpt(correct, gap, 0.80), Cpt(correct, gap, 0.95), curve);
     }
 
-    /// <summary>KCM accuracy and large share when samples scoring below <paramref name="epsilon"/> go to the large model.</summary>
+    /// <summary>KCM accuracy and large share when samples the <see cref="ThresholdPolicy"/> at <paramref name="epsilon"/> sends large go to the large model.</summary>
     public static (double Accuracy, double LargeShare) AtThreshold(
         ReadOnlySpan<float> scores, ReadOnlySpan<bool> smallCorrect, ReadOnlySpan<bool> largeCorrect, float epsilon)
     {
@@ -78,11 +80,12 @@ public static class RoutingCurve
             return (0, 0);
         }
 
+        var policy = new ThresholdPolicy { Epsilon = epsilon };
         var right = 0;
         var large = 0;
         for (var i = 0; i < n; i++)
         {
-            var toLarge = scores[i] < epsilon;
+            var toLarge = policy.Route(scores[i]) == RouteTarget.Large;
             large += toLarge ? 1 : 0;
             right += (toLarge ? largeCorrect[i] : smallCorrect[i]) ? 1 : 0;
         }

@@ -44,12 +44,22 @@ public sealed class BadInputTests
         ("rollback unknown version", () => Admin(HttpMethod.Post, KcmRoutes.RollbackPath(TestSilo.Model), "{\"version\": 42}"),
             HttpStatusCode.NotFound, ProblemCodes.UnknownVersion),
         ("rollback with nothing older", () => Admin(HttpMethod.Post, KcmRoutes.RollbackPath(TestSilo.Model), null), HttpStatusCode.NotFound, ProblemCodes.UnknownVersion),
+        ("body over the size limit", () => Json(new string(' ', MaxBodyBytes + 1)), HttpStatusCode.RequestEntityTooLarge, ProblemCodes.BodyTooLarge),
+        ("numbers as strings", () => Json("{\"inputs\": [[\"0.5\",0,0,0,0,0,0,0]]}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
+        ("wrong method", () => new HttpRequestMessage(HttpMethod.Delete, KcmRoutes.InferPath(TestSilo.Model)), HttpStatusCode.MethodNotAllowed, ProblemCodes.MethodNotAllowed),
+        ("unknown path", () => new HttpRequestMessage(HttpMethod.Get, "/v1/no-such-thing"), HttpStatusCode.NotFound, ProblemCodes.NotFound),
     ];
+
+    private const int MaxBodyBytes = 64 * 1024;
 
     [Fact]
     public async Task EveryBadRequest_GetsDocumentedProblem_AndSiloKeepsServing()
     {
-        await using var silo = await TestSilo.StartAsync(new Dictionary<string, string> { ["Kcm:MaxBatchSize"] = MaxBatch.ToString() });
+        await using var silo = await TestSilo.StartAsync(new Dictionary<string, string>
+        {
+            ["Kcm:MaxBatchSize"] = MaxBatch.ToString(),
+            ["Kcm:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(),
+        });
         var failures = new List<string>();
 
         foreach (var (name, request, status, code) in Cases)
@@ -69,6 +79,8 @@ public sealed class BadInputTests
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // Refusals are the client's fault: none is logged as an error or with an exception's stack trace.
+        Assert.DoesNotContain(silo.Logs.Lines, line => line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal));
         var ok = await silo.InferOkAsync(TestModels.Confident(), TestModels.Doubtful());
         Assert.Equal(2, ok.Results.Length);
         var model = await silo.GetModelAsync();
@@ -86,6 +98,64 @@ public sealed class BadInputTests
         var problem = await RoutingTests.AssertProblem(response, HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue);
 
         Assert.Contains("Row 1, feature 3", problem.Detail);
+    }
+
+    [Fact]
+    public async Task JudgeLogitsBeyondExpRange_AreRoutedByConfidence_NotAnswered500()
+    {
+        // x0 = 100 gives a judge logit of 1000: a plain softmax makes it NaN, which once sent the row to the large model
+        // while the answer step looked for it on the small route (500, empty body).
+        await using var silo = await TestSilo.StartAsync();
+        var sure = TestModels.Confident();
+        sure[0] = 100f;
+        var raw = TestModels.Doubtful(hot: 4);
+        raw[4] = 255f;
+
+        var answer = await silo.InferOkAsync(sure, raw, TestModels.Doubtful(hot: 2));
+
+        Assert.Equal(InferenceRoute.Small, answer.Results[0].Route);
+        Assert.Equal(1.0, answer.Results[0].JudgeConfidence, 6);
+        Assert.Equal(InferenceRoute.Large, answer.Results[1].Route);
+        Assert.Equal(5, answer.Results[1].Label);
+        Assert.Equal(InferenceRoute.Large, answer.Results[2].Route);
+        Assert.Equal(3, answer.Results[2].Label);
+    }
+
+    [Fact]
+    public async Task JudgeOutputNotFinite_GoesToTheLargeModel_AndIsCounted()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        using var nonFinite = new MeasuredCounter("kcm_nonfinite_outputs_total", "model", "judge");
+        // x0 = 1e38 overflows the judge's logit to infinity: its confidence is NaN, so the routing rule sends it large.
+        var overflowing = TestModels.Doubtful(hot: 6);
+        overflowing[0] = 1e38f;
+
+        var answer = await silo.InferOkAsync(overflowing, TestModels.Confident());
+
+        Assert.Equal(InferenceRoute.Large, answer.Results[0].Route);
+        Assert.Equal(7, answer.Results[0].Label);
+        Assert.Equal(0.0, answer.Results[0].JudgeConfidence);
+        Assert.Equal(InferenceRoute.Small, answer.Results[1].Route);
+        Assert.Equal(1, nonFinite.Total);
+    }
+
+    [Fact]
+    public async Task LargeOutputNotFinite_Answers422NamingTheRow_TeachesNothing_AndKeepsServing()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        var overflowing = TestModels.Doubtful(hot: 5);
+        overflowing[5] = -1e38f;
+        overflowing[6] = 1e38f;
+
+        using var response = await silo.InferAsync(TestModels.Doubtful(), overflowing);
+
+        var problem = await RoutingTests.AssertProblem(response, (HttpStatusCode)422, ProblemCodes.NonFiniteOutput);
+        Assert.False(problem.Retriable);
+        Assert.Contains("Row 1", problem.Detail);
+        Assert.Equal(0, silo.Host.Node.Grains!.Teachers.Count);
+        var ok = await silo.InferOkAsync(TestModels.Doubtful(hot: 2));
+        Assert.Equal(3, ok.Results[0].Label);
+        Assert.Equal(1, silo.Host.Node.Grains!.Teachers.Count);
     }
 
     private static HttpRequestMessage Json(string body) => Body(body, KcmMediaTypes.Json);

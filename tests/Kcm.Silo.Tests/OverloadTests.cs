@@ -4,6 +4,7 @@ using Kcm.Silo.Tests.Support;
 
 namespace Kcm.Silo.Tests;
 
+[Collection(SerialCollection.Name)] // the flood test reads process-wide managed memory
 public sealed class OverloadTests
 {
     [Fact]

@@ -1,8 +1,10 @@
 namespace Kcm.Core.Routing;
 
 /// <summary>
-/// The routing rule: a sample whose router confidence C_x is at least epsilon goes to the small model, every other
-/// sample to the large model. Confidences are in [0, 1]; epsilon = 0 sends everything to the small model.
+/// The routing rule, the one serving and the evaluation both use: a sample whose router confidence C_x is at least
+/// epsilon goes to the small model, every other sample to the large model. A confidence that is not a finite number
+/// (NaN from a judge whose output overflowed) is never "at least epsilon": such a sample goes to the large model.
+/// Epsilon = 0 sends every finite confidence to the small model.
 /// </summary>
 public sealed record ThresholdPolicy
 {
@@ -21,7 +23,29 @@ public sealed record ThresholdPolicy
         }
     }
 
-    public RouteTarget Route(float confidence) => confidence >= Epsilon ? RouteTarget.Small : RouteTarget.Large;
+    public RouteTarget Route(float confidence) =>
+        float.IsFinite(confidence) && confidence >= Epsilon ? RouteTarget.Small : RouteTarget.Large;
+
+    /// <summary>Routes every sample of a batch into <paramref name="routes"/>; returns how many go to the large model.</summary>
+    public int Route(ReadOnlySpan<float> confidences, Span<RouteTarget> routes)
+    {
+        if (routes.Length < confidences.Length)
+        {
+            throw new ArgumentException($"{routes.Length} routes for {confidences.Length} confidences.", nameof(routes));
+        }
+
+        var large = 0;
+        for (var i = 0; i < confidences.Length; i++)
+        {
+            routes[i] = Route(confidences[i]);
+            if (routes[i] == RouteTarget.Large)
+            {
+                large++;
+            }
+        }
+
+        return large;
+    }
 
     /// <summary>The fraction of <paramref name="confidences"/> this policy sends to the large model (0 for none).</summary>
     public double LargeShare(ReadOnlySpan<float> confidences)
@@ -34,7 +58,7 @@ public sealed record ThresholdPolicy
         var large = 0;
         foreach (var confidence in confidences)
         {
-            if (confidence < Epsilon)
+            if (Route(confidence) == RouteTarget.Large)
             {
                 large++;
             }

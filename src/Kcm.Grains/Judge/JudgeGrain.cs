@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Kcm.Core.Models;
+using Kcm.Core.Numerics;
 using Kcm.Grains.Storage;
 using Kcm.Grains.Telemetry;
 
@@ -13,6 +14,8 @@ namespace Kcm.Grains.Judge;
 /// </summary>
 public sealed class JudgeGrain : IJudgeGrain
 {
+    private static readonly KeyValuePair<string, object?> JudgeModel = new("model", "judge");
+
     private readonly IThresholdStore _store;
     private readonly JudgeStorage? _storage;
     private readonly KcmInstruments _instruments;
@@ -69,9 +72,18 @@ public sealed class JudgeGrain : IJudgeGrain
         for (var i = 0; i < batchSize; i++)
         {
             var row = output.Slice(i * classes, classes);
-            TensorPrimitives.SoftMax(row, row);
+            // Max-subtracted softmax: logits above ~88 (e.g. raw 0-255 pixels) overflow a plain exp to NaN.
+            Softmax.Apply(row, row);
             confidence[i] = TensorPrimitives.Max(row);
-            _instruments.JudgeConfidence.Record(confidence[i]);
+            if (float.IsFinite(confidence[i]))
+            {
+                _instruments.JudgeConfidence.Record(confidence[i]);
+            }
+            else
+            {
+                // The routing rule sends a non-finite confidence to the large model; count how often that happens.
+                _instruments.NonFiniteOutputs.Add(1, JudgeModel);
+            }
         }
 
         return ValueTask.CompletedTask;

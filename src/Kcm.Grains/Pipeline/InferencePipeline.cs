@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using Kcm.Contracts;
+using Kcm.Core.Numerics;
+using Kcm.Core.Routing;
 using Kcm.Grains.Distillation;
 using Kcm.Grains.Judge;
 using Kcm.Grains.Large;
@@ -11,9 +13,9 @@ using Kcm.Grains.Telemetry;
 namespace Kcm.Grains.Pipeline;
 
 /// <summary>
-/// One model's serving path: the judge scores the batch, samples at or above the threshold are answered by the small
-/// model, the rest go to the large model pool together with the small model's probabilities as a hint, and the large
-/// model's answers become teacher records. The small version and the threshold are read once per batch, so every
+/// One model's serving path: the judge scores the batch; the routing rule (<see cref="ThresholdPolicy"/>, the one the
+/// evaluation uses) sends samples at or above the threshold to the small model and the rest to the large model pool,
+/// with the small model's probabilities as a hint; the large model's answers become teacher records. The small version and the threshold are read once per batch, so every
 /// sample of a batch names the same version and threshold. Scratch buffers are pooled.
 /// </summary>
 public sealed class InferencePipeline
@@ -23,6 +25,8 @@ public sealed class InferencePipeline
     private static readonly KeyValuePair<string, object?> NoRoute = new("route", "none");
     private static readonly KeyValuePair<string, object?> Ok = new("outcome", "ok");
     private static readonly KeyValuePair<string, object?> RequestStage = new("stage", "request");
+    private static readonly KeyValuePair<string, object?> SmallModel = new("model", "small");
+    private static readonly KeyValuePair<string, object?> LargeModel = new("model", "large");
 
     private readonly IJudgeGrain _judge;
     private readonly ISmallModelGrain _small;
@@ -94,6 +98,7 @@ public sealed class InferencePipeline
         var judgeProbabilities = ArrayPool<float>.Shared.Rent(batchSize * classes);
         var confidences = ArrayPool<float>.Shared.Rent(batchSize);
         var smallProbabilities = ArrayPool<float>.Shared.Rent(batchSize * classes);
+        var routes = ArrayPool<RouteTarget>.Shared.Rent(batchSize);
         float[]? largeInputs = null;
         float[]? hints = null;
         float[]? largeProbabilities = null;
@@ -105,12 +110,16 @@ public sealed class InferencePipeline
             SoftmaxRows(smallProbabilities.AsSpan(0, batchSize * classes), classes);
             var smallDone = Stopwatch.GetTimestamp();
 
-            var largeCount = 0;
+            // The route of every sample is decided here, once, by the routing rule; everything below follows it.
+            var largeCount = new ThresholdPolicy { Epsilon = (float)threshold }.Route(confidences.AsSpan(0, batchSize), routes);
             for (var i = 0; i < batchSize; i++)
             {
-                if (confidences[i] < threshold)
+                if (routes[i] == RouteTarget.Small && !AllFinite(smallProbabilities.AsSpan(i * classes, classes)))
                 {
+                    // The small model has no answer to give for this sample: only the large model can answer it.
+                    routes[i] = RouteTarget.Large;
                     largeCount++;
+                    _instruments.NonFiniteOutputs.Add(1, SmallModel);
                 }
             }
 
@@ -122,7 +131,7 @@ public sealed class InferencePipeline
                 var row = 0;
                 for (var i = 0; i < batchSize; i++)
                 {
-                    if (confidences[i] < threshold)
+                    if (routes[i] == RouteTarget.Large)
                     {
                         inputs.Span.Slice(i * features, features).CopyTo(largeInputs.AsSpan(row * features));
                         smallProbabilities.AsSpan(i * classes, classes).CopyTo(hints.AsSpan(row * classes));
@@ -144,11 +153,19 @@ public sealed class InferencePipeline
                 }
 
                 SoftmaxRows(largeProbabilities.AsSpan(0, largeCount * classes), classes);
+                if (FirstNonFiniteLargeRow(routes.AsSpan(0, batchSize), largeProbabilities.AsSpan(0, largeCount * classes), classes) is var bad and >= 0)
+                {
+                    // No model has an answer for this sample; refuse the batch (a client error: its inputs) rather than
+                    // answer with a made-up label or teach the small model from it.
+                    _instruments.NonFiniteOutputs.Add(1, LargeModel);
+                    CountRefused(batchSize, "non_finite_output");
+                    return new InferenceOutcome(InferenceStatus.NonFiniteOutput, null, bad);
+                }
             }
 
             var finished = Stopwatch.GetTimestamp();
             var response = Respond(
-                inputs.Span, batchSize, returnProbabilities, threshold, version, confidences, judgeProbabilities, smallProbabilities,
+                inputs.Span, batchSize, returnProbabilities, threshold, version, routes, confidences, judgeProbabilities, smallProbabilities,
                 largeProbabilities, Stopwatch.GetElapsedTime(started, smallDone), Stopwatch.GetElapsedTime(started, finished));
             var smallCount = batchSize - largeCount;
             Interlocked.Add(ref _requestsSmall, smallCount);
@@ -173,6 +190,7 @@ public sealed class InferencePipeline
             ArrayPool<float>.Shared.Return(judgeProbabilities);
             ArrayPool<float>.Shared.Return(confidences);
             ArrayPool<float>.Shared.Return(smallProbabilities);
+            ArrayPool<RouteTarget>.Shared.Return(routes);
             if (largeInputs is not null)
             {
                 ArrayPool<float>.Shared.Return(largeInputs);
@@ -205,6 +223,7 @@ public sealed class InferencePipeline
         bool returnProbabilities,
         double threshold,
         SmallModelVersion version,
+        RouteTarget[] routes,
         float[] confidences,
         float[] judgeProbabilities,
         float[] smallProbabilities,
@@ -219,14 +238,16 @@ public sealed class InferencePipeline
         var largeRow = 0;
         for (var i = 0; i < batchSize; i++)
         {
+            // A judge whose output overflowed has no confidence to report: 0 (it sent the sample to the large model).
+            var confidence = float.IsFinite(confidences[i]) ? confidences[i] : 0f;
             ReadOnlySpan<float> probabilities;
             InferResult result;
-            if (confidences[i] >= threshold)
+            if (routes[i] == RouteTarget.Small)
             {
                 probabilities = smallProbabilities.AsSpan(i * classes, classes);
                 result = new InferResult(
                     TensorPrimitives.IndexOfMax(probabilities), returnProbabilities ? probabilities.ToArray() : null, InferenceRoute.Small,
-                    confidences[i], version.Version, null, smallLatency.TotalMilliseconds);
+                    confidence, version.Version, null, smallLatency.TotalMilliseconds);
             }
             else
             {
@@ -234,12 +255,14 @@ public sealed class InferencePipeline
                 largeRow++;
                 result = new InferResult(
                     TensorPrimitives.IndexOfMax(probabilities), returnProbabilities ? probabilities.ToArray() : null, InferenceRoute.Large,
-                    confidences[i], version.Version, hint, largeLatency.TotalMilliseconds);
+                    confidence, version.Version, hint, largeLatency.TotalMilliseconds);
                 // The large model's answer teaches the small one; a full queue drops it rather than slow serving.
+                // Judge probabilities that overflowed would teach the judge nothing but NaN: the record goes without them.
+                var judgeRow = judgeProbabilities.AsSpan(i * classes, classes);
                 _teachers.TryEnqueue(new TeacherSample(
                     inputs.Slice(i * features, features).ToArray(),
                     probabilities.ToArray(),
-                    judgeProbabilities.AsSpan(i * classes, classes).ToArray(),
+                    AllFinite(judgeRow) ? judgeRow.ToArray() : null,
                     null));
             }
 
@@ -249,12 +272,48 @@ public sealed class InferencePipeline
         return new InferResponse(ModelName, results, threshold);
     }
 
+    /// <summary>The batch row of the first large-route sample whose large-model probabilities are not finite, or -1.</summary>
+    private static int FirstNonFiniteLargeRow(ReadOnlySpan<RouteTarget> routes, ReadOnlySpan<float> largeProbabilities, int classes)
+    {
+        var largeRow = 0;
+        for (var i = 0; i < routes.Length; i++)
+        {
+            if (routes[i] != RouteTarget.Large)
+            {
+                continue;
+            }
+
+            if (!AllFinite(largeProbabilities.Slice(largeRow * classes, classes)))
+            {
+                return i;
+            }
+
+            largeRow++;
+        }
+
+        return -1;
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static void SoftmaxRows(Span<float> values, int classes)
     {
         for (var start = 0; start < values.Length; start += classes)
         {
             var row = values.Slice(start, classes);
-            TensorPrimitives.SoftMax(row, row);
+            // Max-subtracted: a plain exp overflows to NaN for logits above ~88 (raw 0-255 pixels give such logits).
+            Softmax.Apply(row, row);
         }
     }
 }

@@ -17,4 +17,10 @@ public enum InferenceStatus
 
     /// <summary>The large model is out of reach (its workers or the broker); no sample was answered. Retriable.</summary>
     LargeModelUnavailable,
+
+    /// <summary>
+    /// The large model's output for a sample was not finite (its inputs are far outside what the model was trained on);
+    /// no sample was answered. Not retriable: the input is at fault.
+    /// </summary>
+    NonFiniteOutput,
 }

@@ -154,7 +154,10 @@ public sealed class SmallModelGrain : ISmallModelGrain
         }
         catch (Exception e) when (e is ModelStoreException or InvalidDataException)
         {
-            _logger.LogError(
+            // Asking for a version that does not exist is the caller's mistake; a stored version that fails to verify is ours.
+            var level = e is ModelStoreException { Failure: ModelStoreFailure.UnknownVersion } ? LogLevel.Warning : LogLevel.Error;
+            _logger.Log(
+                level,
                 "Refused small model {Series} version {Version}; version {Current} keeps serving. Reason: {Reason}",
                 SeriesName, version, Volatile.Read(ref _current)?.Version, e is ModelStoreException s ? s.Reason : e.Message);
             throw;

@@ -45,6 +45,9 @@ public sealed class KcmInstruments : IDisposable
             "kcm_small_model_swaps_total", "{swap}", "Small model versions made current (promotions and rollbacks).");
         JudgeSwaps = _meter.CreateCounter<long>(
             "kcm_judge_swaps_total", "{swap}", "Judge versions made current by distillation rounds.");
+        NonFiniteOutputs = _meter.CreateCounter<long>(
+            "kcm_nonfinite_outputs_total", "{sample}",
+            "Samples whose model output was not finite (inputs far outside the training range), by model (judge: routed large; small: routed large; large: refused).");
     }
 
     public Counter<long> Requests { get; }
@@ -66,6 +69,8 @@ public sealed class KcmInstruments : IDisposable
     public Counter<long> Swaps { get; }
 
     public Counter<long> JudgeSwaps { get; }
+
+    public Counter<long> NonFiniteOutputs { get; }
 
     /// <summary>Registers a gauge read from <paramref name="observe"/> at every collection.</summary>
     public void AddGauge(string name, string unit, string description, Func<double> observe) =>

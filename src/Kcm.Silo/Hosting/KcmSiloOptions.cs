@@ -35,6 +35,10 @@ public sealed class KcmSiloOptions
     /// <value>Default 256; 1 to 65,536.</value>
     public int MaxBatchSize { get; set; } = 256;
 
+    /// <summary>Largest request body accepted, in bytes; a larger one is answered 413 <c>body_too_large</c>.</summary>
+    /// <value>Default 30,000,000 (JSON rows of a full 256 x 784 batch take about 5 MB); 1,024 to 1,073,741,824.</value>
+    public long MaxRequestBodyBytes { get; set; } = 30_000_000;
+
     /// <summary>Deadline of an infer request inside the silo, in milliseconds.</summary>
     /// <value>Default 5000; 1 to 600,000.</value>
     public int RequestTimeoutMilliseconds { get; set; } = 5000;
@@ -99,6 +103,7 @@ public sealed class KcmSiloOptions
         Check(KeepVersions is >= 1 and <= 1000, nameof(KeepVersions), "1 to 1000", KeepVersions);
         Check(DefaultThreshold is > 0 and < 1, nameof(DefaultThreshold), "strictly between 0 and 1", DefaultThreshold);
         Check(MaxBatchSize is >= 1 and <= 65_536, nameof(MaxBatchSize), "1 to 65536", MaxBatchSize);
+        Check(MaxRequestBodyBytes is >= 1024 and <= 1L << 30, nameof(MaxRequestBodyBytes), "1024 to 1073741824", MaxRequestBodyBytes);
         Check(RequestTimeoutMilliseconds is >= 1 and <= 600_000, nameof(RequestTimeoutMilliseconds), "1 to 600000", RequestTimeoutMilliseconds);
         Check(RoutingWindowSeconds is >= 1 and <= 3600, nameof(RoutingWindowSeconds), "1 to 3600", RoutingWindowSeconds);
         Check(TeacherQueueCapacity is >= 1 and <= 10_000_000, nameof(TeacherQueueCapacity), "1 to 10000000", TeacherQueueCapacity);

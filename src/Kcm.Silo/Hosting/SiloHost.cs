@@ -63,6 +63,7 @@ public sealed class SiloHost : IAsyncDisposable
             throw new InvalidOperationException($"No {nameof(IServingModelSource)} is registered: the silo has no models to serve.");
         }
 
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddSingleton<ServingNode>();
         builder.Services.AddSingleton<KcmInstruments>();
@@ -72,7 +73,15 @@ public sealed class SiloHost : IAsyncDisposable
         builder.Services.AddSingleton<EnsembleInstruments>();
         builder.Services.AddSingleton<EnsembleNode>();
         builder.Services.AddHostedService<EnsembleStartup>();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, KcmJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, KcmJsonContext.Default);
+            // Numbers are numbers: the readers refuse "0.5" for 0.5, so the OpenAPI document (generated from these
+            // options) must not promise that strings are accepted.
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            // The wire is snake_case (KcmJsonContext); the document must name properties as the wire does.
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+        });
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "KCM Serving silo";
@@ -82,6 +91,7 @@ public sealed class SiloHost : IAsyncDisposable
         }));
 
         var app = builder.Build();
+        app.UseProblemStatusPages();
         // Instruments and exporter exist before the first request so /metrics lists every family from the start.
         app.Services.GetRequiredService<PrometheusExporter>();
         app.Services.GetRequiredService<KcmInstruments>();

@@ -18,7 +18,7 @@ internal static class GenerateEndpoints
         routes.MapPost(KcmRoutes.Generate, GenerateAsync)
             .WithName("Generate")
             .WithSummary("Greedy DeePEn ensemble generation, streamed as server-sent events: 'token' per step, then 'done' (or 'error').")
-            .DocumentsBody<GenerateRequest>(required: true, KcmMediaTypes.Json)
+            .DocumentsBody<GenerateRequest>(required: true)
             .Produces<GenerationToken>(StatusCodes.Status200OK, KcmMediaTypes.EventStream)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Kcm.Contracts;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Kcm.Silo.Http;
 
@@ -15,6 +16,13 @@ internal static class ProblemResponses
         if (retryAfterSeconds is { } seconds)
         {
             response.Headers[KcmHeaders.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            // A refused chunked body may be left unread and larger than Kestrel will drain, which then drops the
+            // connection: a client told to reuse it would lose its next request. Closing costs only a reconnect.
+            response.Headers.Connection = "close";
         }
 
         if (status == StatusCodes.Status401Unauthorized)

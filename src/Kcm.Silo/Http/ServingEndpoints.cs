@@ -14,12 +14,13 @@ internal static class ServingEndpoints
         routes.MapPost(KcmRoutes.Infer, InferAsync)
             .WithName("Infer")
             .WithSummary("Answer a batch of samples (JSON rows or raw little-endian float32 with X-Kcm-Shape).")
-            .DocumentsBody<InferRequest>(required: true, KcmMediaTypes.Json, KcmMediaTypes.OctetStream)
+            .DocumentsInferBody<InferRequest>()
             .Produces<InferResponse>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         routes.MapGet(KcmRoutes.Model, GetModelAsync)
@@ -82,6 +83,11 @@ internal static class ServingEndpoints
                 await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.LargeModelUnavailable, "Large model unavailable",
                     "The large model cannot be reached (the message broker is disconnected); retry after the indicated delay.", true, settings.RetryAfterSeconds)
                     .ConfigureAwait(false);
+                break;
+            case InferenceStatus.NonFiniteOutput:
+                await ProblemResponses.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, ProblemCodes.NonFiniteOutput, "No finite answer",
+                    $"Row {outcome.Row}: the large model's output is not a finite number, so no model can answer it. Its values are far outside what the "
+                    + "models were trained on (Fashion-MNIST pixels are scaled to 0..1).", false).ConfigureAwait(false);
                 break;
             default:
                 await ProblemResponses.NotReadyAsync(context, stopping: true, settings.RetryAfterSeconds).ConfigureAwait(false);

@@ -12,7 +12,7 @@ public sealed class RoutingEvaluationTests(ITestOutputHelper output)
     private static readonly string[] RouterNames =
     [
         "kan_agreement", "kan_ensemble", "kan_gain_judge", "kan_judge", "kan_judge_t", "kan_large_agreement", "kan_large_ensemble", "kan_large_judge",
-        "kan_logit_judge", "mlp_ensemble", "mlp_judge", "mlp_logit_judge", "random", "small_correctness", "small_softmax", "small_softmax_t",
+        "kan_logit_judge", "mlp_ensemble", "mlp_judge", "mlp_large_agreement", "mlp_logit_judge", "random", "small_correctness", "small_softmax", "small_softmax_t",
     ];
 
     [Fact]

@@ -98,14 +98,16 @@ public sealed class JudgeTraining
         var gainJudge = trainer.Train(KanClassifier.CreateRandom(logitNetwork, seed + 3), gainTrain, gainValidation, cancellationToken).Classifier;
 
         Report($"distilling a KAN judge from the large model's probabilities on {large.Teacher.Count} rows");
-        var largeJudge = DistilLargeJudge(kan, seedTrain, validation, large.Teacher, cancellationToken);
+        var largeJudge = (KanClassifier)DistilLargeJudge(kan, seedTrain, validation, large.Teacher, cancellationToken);
+        Report("distilling the MLP judge from the large model's probabilities (the same recipe, for KAN against MLP)");
+        var mlpLargeJudge = (MlpClassifier)DistilLargeJudge(mlp, seedTrain, validation, large.Teacher, cancellationToken);
 
         Report("training the small-correctness KAN judge (features only)");
         var correctnessNetwork = new KanNetwork(_plan.Judge with { ClassCount = 2 });
         var correctness = trainer.Train(
             KanClassifier.CreateRandom(correctnessNetwork, seed + 1), Relabel(seedTrain, oofCorrect), Relabel(validation, validationSmallCorrect), cancellationToken).Classifier;
 
-        return new TrainedRouters(kan, mlp, kanTemperature, smallTemperature, logitJudge, mlpLogitJudge, gainJudge, largeJudge, correctness, seed);
+        return new TrainedRouters(kan, mlp, kanTemperature, smallTemperature, logitJudge, mlpLogitJudge, gainJudge, largeJudge, mlpLargeJudge, correctness, seed);
     }
 
     /// <summary>Row-major probabilities (seed rows x classes), each from a small model that did not train on that row.</summary>
@@ -139,7 +141,7 @@ public sealed class JudgeTraining
         return probabilities;
     }
 
-    private KanClassifier DistilLargeJudge(KanClassifier start, Dataset seedTrain, Dataset validation, IReadOnlyList<TeacherRecord> teacher, CancellationToken cancellationToken)
+    private ITrainableClassifier DistilLargeJudge(ITrainableClassifier start, Dataset seedTrain, Dataset validation, IReadOnlyList<TeacherRecord> teacher, CancellationToken cancellationToken)
     {
         // Every teacher row counts (no confidence gate) at T = 1, plus the seed's labels; the guard always accepts,
         // since the point is to follow the large model, and the router comparison judges the result.
@@ -165,7 +167,7 @@ public sealed class JudgeTraining
         }
 
         var result = new SmallModelDistiller(options).Distill(start, records, validation, cancellationToken);
-        return result.Candidate as KanClassifier ?? start;
+        return result.Candidate ?? start;
     }
 
     private float FitTemperature(IClassifier classifier, Dataset validation)

@@ -39,6 +39,9 @@ public enum RouterKind
     /// <summary>The mean of the small model's and the large-distilled KAN's probabilities of the small model's answer.</summary>
     KanLargeEnsemble,
 
+    /// <summary>An MLP of the KAN judge's parameters distilled from the large model like the KAN: its probability of the small model's answer.</summary>
+    MlpLargeAgreement,
+
     /// <summary>Max softmax of the small model itself.</summary>
     SmallSoftmax,
 

@@ -22,6 +22,7 @@ public static class RouterKinds
         RouterKind.MlpEnsemble => "mlp-ensemble",
         RouterKind.KanLargeAgreement => "kan-large-agreement",
         RouterKind.KanLargeEnsemble => "kan-large-ensemble",
+        RouterKind.MlpLargeAgreement => "mlp-large-agreement",
         RouterKind.SmallSoftmax => "small-softmax",
         RouterKind.SmallSoftmaxTemperature => "small-softmax-t",
         RouterKind.SmallCorrectness => "small-correctness",

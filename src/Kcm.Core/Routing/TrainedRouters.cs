@@ -19,6 +19,7 @@ public sealed class TrainedRouters
         MlpClassifier mlpLogitJudge,
         KanClassifier gainJudge,
         KanClassifier largeJudge,
+        MlpClassifier mlpLargeJudge,
         KanClassifier correctnessJudge,
         int seed)
     {
@@ -30,6 +31,7 @@ public sealed class TrainedRouters
         MlpLogitJudge = mlpLogitJudge;
         GainJudge = gainJudge;
         LargeJudge = largeJudge;
+        MlpLargeJudge = mlpLargeJudge;
         CorrectnessJudge = correctnessJudge;
         Seed = seed;
     }
@@ -58,6 +60,9 @@ public sealed class TrainedRouters
     /// <summary>KAN on the features, distilled from the large model's probabilities.</summary>
     public KanClassifier LargeJudge { get; }
 
+    /// <summary>The MLP judge, distilled from the large model's probabilities like <see cref="LargeJudge"/>.</summary>
+    public MlpClassifier MlpLargeJudge { get; }
+
     /// <summary>KAN on the features, 2 classes (1 = the small model is right).</summary>
     public KanClassifier CorrectnessJudge { get; }
 
@@ -85,6 +90,7 @@ public sealed class TrainedRouters
             RouterKind.MlpEnsemble => new AgreementScorer(small, MlpJudge, 0.5f),
             RouterKind.KanLargeAgreement => new AgreementScorer(small, labelJudge ?? LargeJudge, 0f),
             RouterKind.KanLargeEnsemble => new AgreementScorer(small, labelJudge ?? LargeJudge, 0.5f),
+            RouterKind.MlpLargeAgreement => new AgreementScorer(small, MlpLargeJudge, 0f),
             RouterKind.SmallSoftmax => new MaxSoftmaxScorer(small),
             RouterKind.SmallSoftmaxTemperature => new MaxSoftmaxScorer(small, SmallTemperature),
             RouterKind.SmallCorrectness => new CorrectnessScorer(CorrectnessJudge),
@@ -110,6 +116,7 @@ public sealed class TrainedRouters
         [RouterKind.MlpLogitJudge] = (MlpLogitJudge.Architecture, MlpLogitJudge.Network.ParameterCount),
         [RouterKind.KanGainJudge] = (GainJudge.Architecture, GainJudge.Network.ParameterCount),
         [RouterKind.KanLargeJudge] = (LargeJudge.Architecture, LargeJudge.Network.ParameterCount),
+        [RouterKind.MlpLargeAgreement] = (MlpLargeJudge.Architecture, MlpLargeJudge.Network.ParameterCount),
         [RouterKind.SmallCorrectness] = (CorrectnessJudge.Architecture, CorrectnessJudge.Network.ParameterCount),
     };
 }

@@ -101,7 +101,8 @@ internal static class EvalCommand
                 }
 
                 var calibrationData = calibrationPath is null ? null : DatasetFiles.Load(calibrationPath, null, label);
-                using var largeModel = OnnxClassifier.Load(largePath);
+                var largeModel = LargeModelFile.Load(largePath);
+                using var largeOwner = largeModel as IDisposable;
                 var sources = new DatasetSummary(trainPath ?? FashionMnist.TrainImagesPath(), testName, calibrationPath, largePath);
                 var report = new RoutingEvaluation(options, new ConsoleProgress()).Run(trainData, testData, calibrationData, largeModel, sources);
                 Print(report);

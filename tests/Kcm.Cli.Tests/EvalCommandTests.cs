@@ -81,6 +81,20 @@ public sealed class EvalCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_folder, "c.svg")));
     }
 
+    [Fact]
+    public async Task NonFiniteCell_ExitsWithAnError()
+    {
+        var csv = await FirstDigits(600);
+        var lines = await File.ReadAllLinesAsync(csv);
+        lines[10] = "nan" + lines[10][lines[10].IndexOf(',', StringComparison.Ordinal)..];
+        await File.WriteAllLinesAsync(csv, lines);
+
+        var exit = await EvalCommand.Create().Parse(
+            ["--train", csv, "--label-column", "-1", "--large", RepositoryRoot.Combine("models", "digits-mlp.onnx"), "--svg", Path.Combine(_folder, "c.svg")]).InvokeAsync();
+
+        Assert.Equal(1, exit);
+    }
+
     private async Task<string> FirstDigits(int rows)
     {
         var csv = Path.Combine(_folder, $"digits-{rows}.csv");

@@ -118,7 +118,7 @@ internal static class EvalCommand
 
                 return 0;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException or DataFormatException)
             {
                 Console.Error.WriteLine($"eval: {e.Message}");
                 return 1;

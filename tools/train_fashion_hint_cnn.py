@@ -146,6 +146,8 @@ def main():
     parser.add_argument("--route-epsilon", type=float, default=0.98,
                         help="the card's 'routed rows': test images whose small-model max softmax is below this")
     parser.add_argument("--limit", type=int, default=0, help="smoke runs: use only the first N training and test images")
+    parser.add_argument("--hints-cache", default="",
+                        help="a .pt file for the out-of-fold hints: loaded when it exists (and matches the settings), else written after computing them")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--opset", type=int, default=13)
@@ -159,14 +161,24 @@ def main():
     test_x, test_y = load_split(args.data_dir, "t10k")
     if args.limit > 0:
         train_x, train_y, test_x, test_y = train_x[:args.limit], train_y[:args.limit], test_x[:args.limit], test_y[:args.limit]
-    train_hints, fold_accuracies = out_of_fold_hints(train_x, train_y, args.folds, args.small_rows, args.small_epochs, args.seed)
-    # The card's test hints come from one more small model of the same recipe, trained on the first --small-rows images.
-    card_small = train_small(train_x[:args.small_rows], train_y[:args.small_rows], args.small_epochs, args.seed + 100)
-    test_hints = probabilities(card_small, test_x)
+    settings = [args.folds, args.small_rows, args.small_epochs, args.seed, args.limit]
+    if args.hints_cache and os.path.exists(args.hints_cache) and torch.load(args.hints_cache)["settings"] == settings:
+        cached = torch.load(args.hints_cache)
+        train_hints, fold_accuracies, test_hints = cached["train"], cached["folds"], cached["test"]
+        print(f"hints read from {args.hints_cache}", flush=True)
+    else:
+        train_hints, fold_accuracies = out_of_fold_hints(train_x, train_y, args.folds, args.small_rows, args.small_epochs, args.seed)
+        # The card's test hints come from one more small model of the same recipe, trained on the first --small-rows images.
+        card_small = train_small(train_x[:args.small_rows], train_y[:args.small_rows], args.small_epochs, args.seed + 100)
+        test_hints = probabilities(card_small, test_x)
+        if args.hints_cache:
+            torch.save({"settings": settings, "train": train_hints, "folds": fold_accuracies, "test": test_hints}, args.hints_cache)
     small_test_correct = int((test_hints.argmax(1) == test_y).sum())
     print(f"hints ready in {time.time() - started:.0f}s; card small model test accuracy {small_test_correct / test_y.shape[0]:.4f}", flush=True)
 
     widths = tuple(int(w) for w in args.widths.split(","))
+    # Re-seeded here so a run with cached hints trains the same CNN as one that computed them.
+    torch.manual_seed(args.seed)
     model = HintCnn(widths, args.hidden, args.dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(train_x.shape[0] / args.batch_size)

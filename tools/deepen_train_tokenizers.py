@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Trains the two small BPE tokenizers the Kcm.DeePEn tests read, and records reference encodings.
 
-Run from the repository root with Debian's interpreter (needs python3-regex for \\p{L} classes):
+Run from the repository root with Debian's interpreter (needs python3-regex for \\p{L} classes, and
+python3-sentencepiece + python3-protobuf for the .model file):
 
     /usr/bin/python3 tools/deepen_train_tokenizers.py
 
@@ -13,6 +14,8 @@ nothing is downloaded). Pure Python, a few seconds. Writes into tests/Kcm.DeePEn
   sentencepiece.tokenizer.json  SentencePiece-style BPE, 1024 tokens, laid out as Llama-2's tokenizer.json:
                                 Prepend("▁") + Replace(" " -> "▁") normaliser, no pre-tokenizer, byte fallback
                                 <0x00>..<0xFF>, <unk>/<s>/</s>, decoder Replace + ByteFallback + Fuse + Strip
+  sentencepiece.tokenizer.model the same vocabulary as a SentencePiece model (tools/deepen_sentencepiece_model.py),
+                                for the test that Microsoft.ML.Tokenizers' SentencePieceTokenizer still differs
   tokenizer_reference.json      this script's own encodings of a sample of license lines (named by file and
                                 line number, not copied) and of a few non-ASCII sentences, for the C# tests
 
@@ -238,6 +241,8 @@ def main():
     sentencepiece = SentencePieceBpe(texts)
     write_json("byte_level.tokenizer.json", byte_level.tokenizer_json())
     write_json("sentencepiece.tokenizer.json", sentencepiece.tokenizer_json())
+    import deepen_sentencepiece_model  # imported here: it imports this module
+    deepen_sentencepiece_model.convert(os.path.join(HERE, "sentencepiece.tokenizer.json"), "licenses")
 
     samples = []
     counter = 0

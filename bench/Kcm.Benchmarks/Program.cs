@@ -10,5 +10,6 @@ var root = new RootCommand("KCM benchmarks: ./kcm bench <name>")
     Kcm.Benchmarks.Cluster.ClusterBenchmark.Create(),
     Kcm.Benchmarks.Ensemble.EnsembleBenchmark.Create(),
     Kcm.Benchmarks.Ensemble.EnsembleBatchBenchmark.Create(),
+    Kcm.Benchmarks.Tokenizers.TokenizerBenchmark.Create(),
 };
 return await root.Parse(args).InvokeAsync();

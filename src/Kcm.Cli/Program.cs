@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Kcm.Cli.Commands;
+using Spectre.Console;
 
-// The kcm command line: each subcommand is one small type under Commands/.
+// The kcm command line: each subcommand is one small type under Commands/. Output redirected to a file is plain text.
+AnsiConsole.Console = ReportConsole.ForStandardOutput();
 var root = new RootCommand("KCM Serving: a small and a large model served as one system, routed by a KAN judge.")
 {
     DemoCommand.Create(),

@@ -1,29 +1,34 @@
 using Kcm.Core.Graphs;
 using Kcm.Core.Models;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Kcm.Evaluation;
 
 /// <summary>
 /// A small model or judge run by ONNX Runtime from its architecture's graph (<see cref="ClassifierGraphs"/>), with the
-/// weights bound from the classifier's tensors (the safetensors names and shapes). <see cref="Bind"/> swaps in new
-/// weights of the same architecture without rebuilding the session, as a hot swap does. Gives the same logits as the
-/// C# forward pass within float rounding (tested within 1e-5). Thread-safe for <see cref="Logits"/>; a bind is atomic.
+/// weights bound from the classifier's tensors (the safetensors names and shapes) as pinned native values made once.
+/// <see cref="Bind"/> swaps in new weights of the same architecture without rebuilding the session, as a hot swap
+/// does. Gives the same logits as the C# forward pass within float rounding (tested within 1e-5). Thread-safe.
 /// </summary>
 public sealed class GraphClassifier : IClassifier, IDisposable
 {
-    private readonly OnnxSession _session;
+    private readonly InferenceSession _session;
     private readonly ClassifierGraph _graph;
-    private OnnxInputTensor[] _weights;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames = [ClassifierGraph.LogitsOutput];
+    private readonly ReaderWriterLockSlim _weightsLock = new();
+    private OrtValue[] _weights;
 
     public GraphClassifier(IExportableClassifier classifier, OnnxSessionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         _graph = ClassifierGraphs.For(classifier.Architecture);
-        _session = OnnxSession.Load(_graph.Model, options);
         InputSize = classifier.InputSize;
         ClassCount = classifier.ClassCount;
-        _weights = WeightTensors(classifier);
+        _inputNames = [ClassifierGraph.FeaturesInput, .. _graph.WeightInputs.Select(w => w.Name)];
+        _weights = WeightValues(classifier);
+        _session = OnnxSessionLoader.Load(_graph.Model, options);
     }
 
     public int InputSize { get; }
@@ -33,7 +38,7 @@ public sealed class GraphClassifier : IClassifier, IDisposable
     /// <summary>The graph's architecture text.</summary>
     public string Architecture => _graph.Architecture;
 
-    /// <summary>Binds the weights of <paramref name="classifier"/>, which must have the same architecture.</summary>
+    /// <summary>Binds the weights of <paramref name="classifier"/>, which must have the same architecture; calls in flight finish on the old ones.</summary>
     public void Bind(IExportableClassifier classifier)
     {
         ArgumentNullException.ThrowIfNull(classifier);
@@ -42,25 +47,54 @@ public sealed class GraphClassifier : IClassifier, IDisposable
             throw new ArgumentException($"The graph is {_graph.Architecture}; the classifier is {classifier.Architecture}.", nameof(classifier));
         }
 
-        Volatile.Write(ref _weights, WeightTensors(classifier));
+        var next = WeightValues(classifier);
+        OrtValue[] old;
+        _weightsLock.EnterWriteLock();
+        try
+        {
+            old = _weights;
+            _weights = next;
+        }
+        finally
+        {
+            _weightsLock.ExitWriteLock();
+        }
+
+        Array.ForEach(old, v => v.Dispose());
     }
 
     public void Logits(ReadOnlySpan<float> inputs, int batchSize, Span<float> logits)
     {
-        var weights = Volatile.Read(ref _weights);
-        var feed = new OnnxInputTensor[weights.Length + 1];
-        feed[0] = OnnxInputTensor.Float(ClassifierGraph.FeaturesInput, inputs[..(batchSize * InputSize)].ToArray(), batchSize, InputSize);
-        weights.CopyTo(feed, 1);
-        _session.Run(feed, [ClassifierGraph.LogitsOutput])[0].Values.AsSpan(0, batchSize * ClassCount).CopyTo(logits);
+        var features = inputs[..(batchSize * InputSize)].ToArray();
+        using var featureValue = OrtValue.CreateTensorValueFromMemory(features, [batchSize, InputSize]);
+        _weightsLock.EnterReadLock();
+        try
+        {
+            var values = new OrtValue[_weights.Length + 1];
+            values[0] = featureValue;
+            _weights.CopyTo(values, 1);
+            using var runOptions = new RunOptions();
+            using var outputs = _session.Run(runOptions, _inputNames, values, _outputNames);
+            outputs[0].GetTensorDataAsSpan<float>()[..(batchSize * ClassCount)].CopyTo(logits);
+        }
+        finally
+        {
+            _weightsLock.ExitReadLock();
+        }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        Array.ForEach(_weights, v => v.Dispose());
+        _weightsLock.Dispose();
+    }
 
-    private OnnxInputTensor[] WeightTensors(IExportableClassifier classifier)
+    private OrtValue[] WeightValues(IExportableClassifier classifier)
     {
         var tensors = classifier.ExportTensors();
         return _graph.WeightInputs
-            .Select(w => OnnxInputTensor.Float(w.Name, tensors[w.Name].Data, w.Shape.Select(d => (long)d).ToArray()))
+            .Select(w => OrtValue.CreateTensorValueFromMemory(tensors[w.Name].Data, w.Shape.Select(d => (long)d).ToArray()))
             .ToArray();
     }
 }

@@ -6,17 +6,9 @@ namespace Kcm.Evaluation;
 /// <summary>Loads the large model of an evaluation: a hint-reading ONNX model as a <see cref="HintedOnnxClassifier"/>, any other as an <see cref="OnnxClassifier"/>.</summary>
 public static class LargeModelFile
 {
-    public static IClassifier Load(string path)
+    public static IClassifier Load(string path, OnnxSessionOptions? options = null)
     {
-        var session = OnnxSession.Load(path);
-        try
-        {
-            return HintedOnnxClassifier.Reads(session) ? HintedOnnxClassifier.Create(session) : new OnnxClassifier(session);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        var session = OnnxSessionLoader.Load(path, options);
+        return HintedOnnxClassifier.Reads(session) ? HintedOnnxClassifier.Create(session) : new OnnxClassifier(session);
     }
 }

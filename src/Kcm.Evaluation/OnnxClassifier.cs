@@ -1,5 +1,6 @@
 using Kcm.Core.Models;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Kcm.Evaluation;
 
@@ -12,28 +13,35 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
 {
     private const float ProbabilityFloor = 1e-12f;
 
-    private readonly OnnxSession _session;
+    private readonly OnnxBatchRunner _runner;
 
-    public OnnxClassifier(OnnxSession session)
+    /// <summary>
+    /// Takes ownership of <paramref name="session"/>. A model that is not one float input and one float output, batch
+    /// first, throws <see cref="OnnxTensorMismatchException"/> saying why (and the session is disposed).
+    /// </summary>
+    public OnnxClassifier(InferenceSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!session.SupportsSingleTensorRun)
+        try
         {
-            throw new ArgumentException($"The ONNX model {session.ModelPath} is not a single-input, single-output classifier.", nameof(session));
+            _runner = OnnxBatchRunner.ForSingleTensor(session, ownsSession: true);
         }
-
-        _session = session;
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
-    public int InputSize => _session.SampleInputLength;
+    public int InputSize => _runner.SampleInputLength;
 
-    public int ClassCount => _session.SampleOutputLength;
+    public int ClassCount => _runner.SampleOutputLength;
 
-    public static OnnxClassifier Load(string modelPath) => new(OnnxSession.Load(modelPath));
+    public static OnnxClassifier Load(string modelPath, OnnxSessionOptions? options = null) => new(OnnxSessionLoader.Load(modelPath, options));
 
     public void Logits(ReadOnlySpan<float> inputs, int batchSize, Span<float> logits)
     {
-        _session.Run(inputs[..(batchSize * InputSize)], batchSize, logits[..(batchSize * ClassCount)]);
+        _runner.Run(inputs[..(batchSize * InputSize)], batchSize, logits[..(batchSize * ClassCount)]);
         for (var b = 0; b < batchSize; b++)
         {
             var row = logits.Slice(b * ClassCount, ClassCount);
@@ -47,7 +55,7 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _runner.Dispose();
 
     private static bool IsDistribution(ReadOnlySpan<float> row)
     {

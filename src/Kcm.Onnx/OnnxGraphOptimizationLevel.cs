@@ -1,6 +1,6 @@
 namespace Kcm.Onnx;
 
-/// <summary>How much ONNX Runtime rewrites the graph when a session loads (GraphOptimizationLevel in the C API).</summary>
+/// <summary>How much ONNX Runtime rewrites the graph when a session loads (its GraphOptimizationLevel, named for configuration).</summary>
 public enum OnnxGraphOptimizationLevel
 {
     Disabled = 0,

@@ -1,6 +1,6 @@
 namespace Kcm.Onnx;
 
-/// <summary>The model file given to <see cref="OnnxSession.Load(string, OnnxSessionOptions?)"/> does not exist.</summary>
+/// <summary>The model file given to <see cref="OnnxSessionLoader.Load(string, OnnxSessionOptions?)"/> does not exist.</summary>
 public sealed class OnnxModelNotFoundException : FileNotFoundException
 {
     public OnnxModelNotFoundException(string path)

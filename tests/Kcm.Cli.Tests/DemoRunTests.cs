@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kcm.Cli.Demo;
+using Kcm.Evaluation.Charts;
 using Kcm.Testing;
 
 namespace Kcm.Cli.Tests;
@@ -18,7 +19,12 @@ public sealed class DemoRunTests : IDisposable
         }
     }
 
-    public void Dispose() => File.Delete(_json);
+    public void Dispose()
+    {
+        File.Delete(_json);
+        File.Delete(Path.ChangeExtension(_json, ".png"));
+        File.Delete(Path.ChangeExtension(_json, ".svg"));
+    }
 
     [Fact]
     public async Task QuickDemo_EndToEnd_MatchesTheCardServesTrafficDistilsAndWritesTheReport()
@@ -49,6 +55,16 @@ public sealed class DemoRunTests : IDisposable
         Assert.True(rounds.GetProperty("accepted").GetInt32() + rounds.GetProperty("rejected").GetInt32() >= 1, rounds.ToString());
         Assert.Equal(0, rounds.GetProperty("failed").GetInt32());
         Assert.True(root.GetProperty("final_small_version").GetInt32() >= test.GetProperty("last_small_version").GetInt32());
+
+        // The chart beside the JSON copy, drawn from the window-by-window figures the JSON carries too.
+        var windows = traffic.GetProperty("timeline").GetProperty("windows");
+        Assert.Equal(options.Traffic, windows.EnumerateArray().Sum(w => w.GetProperty("samples").GetInt32()));
+        Assert.Equal(options.Waves, windows.EnumerateArray().Select(w => w.GetProperty("wave").GetInt32()).Distinct().Count());
+        var png = PngPicture.Read(Path.ChangeExtension(_json, ".png"));
+        Assert.Equal((ChartFiles.Width, ChartFiles.Height), (png.Width, png.Height));
+        Assert.InRange(png.DrawnFraction, 0.03, 0.6);
+        Assert.True(png.PixelsOf("#1F77B4") > 200, $"accuracy line: {png.PixelsOf("#1F77B4")} pixels");
+        Assert.True(File.Exists(Path.ChangeExtension(_json, ".svg")));
     }
 
     [Fact]

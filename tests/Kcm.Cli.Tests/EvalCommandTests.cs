@@ -34,7 +34,7 @@ public sealed class EvalCommandTests : IDisposable
         var stopwatch = Stopwatch.StartNew();
 
         var exit = await EvalCommand.Create().Parse(
-            ["--train", csv, "--label-column", "-1", "--large", RepositoryRoot.Combine("models", "digits-mlp.onnx"), "--json", json, "--svg", Path.Combine(_folder, "c.svg")]).InvokeAsync();
+            ["--train", csv, "--label-column", "-1", "--large", RepositoryRoot.Combine("models", "digits-mlp.onnx"), "--json", json, "--charts", Path.Combine(_folder, "charts")]).InvokeAsync();
 
         _output.WriteLine($"600-row kcm eval: {stopwatch.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(0, exit);
@@ -75,10 +75,10 @@ public sealed class EvalCommandTests : IDisposable
         var csv = await FirstDigits(100);
         var onnx = RepositoryRoot.Combine("models", "digits-mlp.onnx");
 
-        var exit = await EvalCommand.Create().Parse(["--train", csv, "--label-column", "-1", "--large", onnx, "--svg", Path.Combine(_folder, "c.svg")]).InvokeAsync();
+        var exit = await EvalCommand.Create().Parse(["--train", csv, "--label-column", "-1", "--large", onnx, "--charts", Path.Combine(_folder, "charts")]).InvokeAsync();
 
         Assert.Equal(1, exit);
-        Assert.False(File.Exists(Path.Combine(_folder, "c.svg")));
+        Assert.False(Directory.Exists(Path.Combine(_folder, "charts")));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class EvalCommandTests : IDisposable
         await File.WriteAllLinesAsync(csv, lines);
 
         var exit = await EvalCommand.Create().Parse(
-            ["--train", csv, "--label-column", "-1", "--large", RepositoryRoot.Combine("models", "digits-mlp.onnx"), "--svg", Path.Combine(_folder, "c.svg")]).InvokeAsync();
+            ["--train", csv, "--label-column", "-1", "--large", RepositoryRoot.Combine("models", "digits-mlp.onnx"), "--charts", Path.Combine(_folder, "charts")]).InvokeAsync();
 
         Assert.Equal(1, exit);
     }

@@ -4,7 +4,7 @@ using Kcm.Testing;
 
 namespace Kcm.DeePEn.Tests;
 
-/// <summary>The committed fixtures and the ONNX Runtime library the repository installs.</summary>
+/// <summary>The committed fixtures and the ONNX Runtime session options the tests use.</summary>
 internal static class DeePEnFixtures
 {
     public static string TinyModel => Path("tiny_lm.onnx");
@@ -19,13 +19,7 @@ internal static class DeePEnFixtures
 
     public static BpeTokenizer SentencePiece { get; } = BpeTokenizer.Load(Path("sentencepiece.tokenizer.json"));
 
-    public static OnnxSessionOptions OnnxOptions { get; } = new()
-    {
-        LibraryPath = Environment.GetEnvironmentVariable(OnnxRuntimeLibraryResolver.PathVariable) is { Length: > 0 } fromEnvironment && File.Exists(fromEnvironment)
-            ? System.IO.Path.GetFullPath(fromEnvironment)
-            : RepositoryRoot.Combine(OnnxRuntimeLibraryResolver.RelativeLibraryPath),
-        IntraOpThreads = 1,
-    };
+    public static OnnxSessionOptions OnnxOptions { get; } = new() { IntraOpThreads = 1 };
 
     public static string Path(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 

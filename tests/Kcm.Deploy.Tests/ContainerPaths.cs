@@ -1,12 +1,12 @@
 namespace Kcm.Deploy.Tests;
 
 /// <summary>
-/// Maps the image's absolute paths (/app, /opt/onnxruntime, /var/lib/kcm, /src) to folders under one host folder, so
+/// Maps the image's absolute paths (/app, /var/lib/kcm, /src) to folders under one host folder, so
 /// the Dockerfile's commands and environment can run on this machine, which has no Docker engine.
 /// </summary>
 public sealed class ContainerPaths(string root)
 {
-    private static readonly string[] ImageFolders = ["/app", "/opt/onnxruntime", "/var/lib/kcm", "/src"];
+    private static readonly string[] ImageFolders = ["/app", "/var/lib/kcm", "/src"];
 
     public string Root { get; } = root;
 

@@ -5,7 +5,8 @@ namespace Kcm.Deploy.Tests;
 
 /// <summary>
 /// What can be checked of deploy/docker without a Docker engine: the files the images copy exist and are in the build
-/// context, base images are pinned, the image runs non-root with a health check, and the ONNX Runtime pin matches ./kcm.
+/// context, base images are pinned, the image runs non-root with a health check, and ONNX Runtime comes from the NuGet
+/// flavour the image asks for (the publish itself is replayed in PublishedImageTests and GpuFlavourTests).
 /// </summary>
 public sealed partial class DockerfileTests
 {
@@ -69,31 +70,32 @@ public sealed partial class DockerfileTests
         Assert.Contains("\"/tmp\"", volumes);
         Assert.Equal("[\"dotnet\", \"/app/Kcm.Silo.dll\"]", Assert.Single(final, i => i.Keyword == "ENTRYPOINT").Arguments);
         Assert.True(File.Exists(RepositoryRoot.Combine("src", "Kcm.Silo", "Kcm.Silo.csproj")));
-        Assert.Contains(final, i => i.Keyword == "ENV" && i.Arguments.Contains("KCM_ONNXRUNTIME_PATH=/opt/onnxruntime/lib/libonnxruntime.so.1", StringComparison.Ordinal));
         Assert.Contains(final, i => i.Keyword == "COPY" && i.Arguments == "models/ /app/models/");
     }
 
-    [Fact]
-    public void CpuImage_FetchesTheSameOnnxRuntimeAsKcmSetup()
+    [Theory]
+    [InlineData("deploy/docker/Dockerfile", "cpu")]
+    [InlineData("deploy/docker/Dockerfile.gpu", "gpu")]
+    public void Image_TakesOnnxRuntimeFromItsNuGetFlavour_NotFromADownload(string path, string flavour)
     {
-        var kcm = File.ReadAllText(RepositoryRoot.Combine("kcm"));
-        var dockerfile = new DockerfileInstructions("deploy/docker/Dockerfile");
-        Assert.Equal(ShellVariable(kcm, "ORT_VERSION"), dockerfile.ArgDefault("ORT_VERSION"));
-        Assert.Equal(ShellVariable(kcm, "ORT_SHA256"), dockerfile.ArgDefault("ORT_SHA256"));
-        Assert.Contains(dockerfile.Arguments("RUN"), r => r.Contains("sha256sum -c", StringComparison.Ordinal));
+        var dockerfile = new DockerfileInstructions(path);
+        var runs = dockerfile.Arguments("RUN").ToList();
+        var publish = Assert.Single(runs, r => r.Contains("dotnet publish src/Kcm.Silo/Kcm.Silo.csproj", StringComparison.Ordinal));
+
+        // No flavour argument means the default, which Directory.Build.props sets to cpu.
+        Assert.Equal(flavour == "gpu", publish.Contains("-p:KcmOnnxRuntime=gpu", StringComparison.Ordinal));
+        Assert.DoesNotContain(runs, r => r.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase) && !r.Contains("dotnet publish", StringComparison.Ordinal));
+        Assert.DoesNotContain(dockerfile.All, i => i.Arguments.Contains("KCM_ONNXRUNTIME_PATH", StringComparison.Ordinal));
+        Assert.Contains("<KcmOnnxRuntime Condition=\"'$(KcmOnnxRuntime)' == ''\">cpu</KcmOnnxRuntime>", File.ReadAllText(RepositoryRoot.Combine("Directory.Build.props")));
     }
 
     [Fact]
-    public void GpuImage_FetchesTheOfficialGpuRelease_OfTheSameVersion_OnlyWithAChecksum()
+    public void GpuImage_RunsOnCuda13WithCudnn9_AndAsksForTheCudaProvider()
     {
-        var kcm = File.ReadAllText(RepositoryRoot.Combine("kcm"));
         var dockerfile = new DockerfileInstructions("deploy/docker/Dockerfile.gpu");
-        Assert.Equal(ShellVariable(kcm, "ORT_VERSION"), dockerfile.ArgDefault("ORT_VERSION"));
-        Assert.Null(dockerfile.ArgDefault("ORT_GPU_SHA256"));
-        var runs = dockerfile.Arguments("RUN").ToList();
-        Assert.Contains(runs, r => r.Contains("onnxruntime-linux-x64-gpu-${ORT_VERSION}.tgz", StringComparison.Ordinal) && r.Contains("sha256sum -c", StringComparison.Ordinal));
-        Assert.Contains(runs, r => r.Contains("test -n \"${ORT_GPU_SHA256}\"", StringComparison.Ordinal));
-        Assert.StartsWith("nvidia/cuda:", dockerfile.Arguments("FROM").Last());
+
+        // ONNX Runtime 1.32's CUDA provider loads the CUDA 13 and cuDNN 9 libraries.
+        Assert.Matches(@"^nvidia/cuda:13\.[0-9.]+-cudnn-runtime-ubuntu", dockerfile.Arguments("FROM").Last());
         Assert.Contains(dockerfile.FinalStage, i => i.Keyword == "ENV" && i.Arguments.Contains("Kcm__Embedded__ExecutionProvider=Cuda", StringComparison.Ordinal));
     }
 
@@ -119,11 +121,6 @@ public sealed partial class DockerfileTests
         var prefix = pattern.TrimEnd('/').Split('/');
         return prefix.Length <= segments.Length && prefix.SequenceEqual(segments.Take(prefix.Length));
     }
-
-    private static string ShellVariable(string script, string name) =>
-        Regex.Match(script, $"^{name}=\"([^\"]+)\"", RegexOptions.Multiline) is { Success: true } match
-            ? match.Groups[1].Value
-            : throw new InvalidOperationException($"./kcm defines no {name}.");
 
     [GeneratedRegex(@"^[^\s@]+(:(?!latest$)[A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$")]
     private static partial Regex PinnedImage();

@@ -5,13 +5,14 @@ namespace Kcm.Deploy.Tests;
 /// <summary>Runs a command-line tool (kubectl, promtool) to completion and keeps its exit code and output.</summary>
 public sealed record ExternalCommand(int ExitCode, string StandardOutput, string StandardError)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
     public string Output => StandardOutput + StandardError;
 
     /// <summary>Runs <paramref name="tool"/> (found on PATH) with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
-    public static ExternalCommand Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static ExternalCommand Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? DefaultTimeout;
         var path = FindOnPath(tool)
             ?? throw new InvalidOperationException($"'{tool}' is not installed: run ./kcm setup (it installs the Debian packages kubectl and prometheus).");
         var start = new ProcessStartInfo(path)
@@ -30,10 +31,10 @@ public sealed record ExternalCommand(int ExitCode, string StandardOutput, string
         // Both streams are read concurrently so a tool that fills one pipe cannot block on it.
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within {Timeout}.");
+            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within {limit}.");
         }
 
         return new ExternalCommand(process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());

@@ -4,19 +4,30 @@ using Kcm.Testing;
 namespace Kcm.Deploy.Tests;
 
 /// <summary>
-/// The CPU Dockerfile's steps replayed on this machine: the build stage's COPYs into a clean build context and its
-/// RUN (dotnet publish) for real; the final stage's COPYs of the published silo, the models and ONNX Runtime (the one
-/// ./kcm setup verified against the sha256 the image's onnxruntime stage checks), and its ENV and ENTRYPOINT.
+/// A Dockerfile's steps replayed on this machine: the build stage's COPYs into a clean build context and its RUN
+/// (dotnet publish, which brings ONNX Runtime's native libraries from NuGet) for real; the final stage's COPYs of the
+/// repository's files (the published silo is already in place), and its ENV and ENTRYPOINT.
 /// </summary>
 public sealed partial class ImageBuildSteps
 {
-    public const string DockerfilePath = "deploy/docker/Dockerfile";
+    public const string CpuDockerfile = "deploy/docker/Dockerfile";
+    public const string GpuDockerfile = "deploy/docker/Dockerfile.gpu";
 
-    private readonly DockerfileInstructions _dockerfile = new(DockerfilePath);
+    // A first publish of the GPU flavour restores about 300 MB of packages on a shared machine.
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
 
-    public ImageBuildSteps(ContainerPaths paths) => Paths = paths;
+    private readonly DockerfileInstructions _dockerfile;
+
+    public ImageBuildSteps(ContainerPaths paths, string dockerfilePath = CpuDockerfile)
+    {
+        Paths = paths;
+        DockerfilePath = dockerfilePath;
+        _dockerfile = new DockerfileInstructions(dockerfilePath);
+    }
 
     public ContainerPaths Paths { get; }
+
+    public string DockerfilePath { get; }
 
     /// <summary>Copies the build stage's COPY sources (a clean context: no bin/obj) and runs its RUN steps.</summary>
     public ExternalCommand RunBuildStage()
@@ -36,7 +47,7 @@ public sealed partial class ImageBuildSteps
         ExternalCommand? last = null;
         foreach (var run in stage.Where(i => i.Keyword == "RUN"))
         {
-            last = ExternalCommand.Run("bash", ["-c", Paths.Rewrite(run.Arguments) + " -m:1"], workdir);
+            last = ExternalCommand.Run("bash", ["-c", Paths.Rewrite(run.Arguments) + " -m:1"], workdir, RunTimeout);
             if (last.ExitCode != 0)
             {
                 return last;
@@ -46,18 +57,15 @@ public sealed partial class ImageBuildSteps
         return last ?? throw new InvalidOperationException("The build stage has no RUN step.");
     }
 
-    /// <summary>The final stage's files: models from the repository, ONNX Runtime from ./kcm setup's verified copy.</summary>
-    public void AssembleFinalStage(string onnxRuntimeLibrary)
+    /// <summary>
+    /// The final stage's files from the repository (the models). COPYs from other stages need nothing: the build
+    /// stage published into the final stage's /app, and the .NET runtime here is the machine's own.
+    /// </summary>
+    public void AssembleFinalStage()
     {
         foreach (var copy in FinalStage.Where(i => i.Keyword == "COPY").Select(i => i.Arguments.Split(' ')))
         {
-            if (copy[0] == "--from=onnxruntime")
-            {
-                var folder = Paths.Host("/opt/onnxruntime/lib");
-                Directory.CreateDirectory(folder);
-                File.CreateSymbolicLink(Path.Combine(folder, "libonnxruntime.so.1"), onnxRuntimeLibrary);
-            }
-            else if (!copy[0].StartsWith("--from=", StringComparison.Ordinal))
+            if (!copy[0].StartsWith("--from=", StringComparison.Ordinal))
             {
                 CopyFromRepository(copy[0], Paths.Host(copy[1]));
             }
@@ -65,7 +73,8 @@ public sealed partial class ImageBuildSteps
 
         foreach (var run in FinalStage.Where(i => i.Keyword == "RUN"))
         {
-            // apt-get installs dataset-fashion-mnist, which ./kcm setup installed here; the rest makes writable folders.
+            // apt-get installs dataset-fashion-mnist (and the GPU image's base packages), which this machine has; the rest
+            // makes writable folders.
             foreach (var folder in MkdirTarget().Matches(run.Arguments).Select(m => m.Groups[1].Value))
             {
                 Directory.CreateDirectory(Paths.Host(folder));

@@ -25,10 +25,7 @@ public sealed class PublishedSilo : IAsyncLifetime
             return;
         }
 
-        var onnxRuntime = Environment.GetEnvironmentVariable("KCM_ONNXRUNTIME_PATH") is { Length: > 0 } configured
-            ? configured
-            : Kcm.Testing.RepositoryRoot.Combine(".native", "onnxruntime-1.30.0", "libonnxruntime.so.1");
-        steps.AssembleFinalStage(onnxRuntime);
+        steps.AssembleFinalStage();
         var environment = steps.Environment();
         environment["Kcm__AdminToken"] = AdminToken;
         // A quick first start: the judge and small model learn from 1,000 images for one epoch.

@@ -79,6 +79,21 @@ public sealed class SiloProcess : IDisposable
         throw new TimeoutException($"The silo was not ready within {timeout}. Log:\n{RecentLog}");
     }
 
+    /// <summary>Waits for the silo to exit by itself; false when it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public void Dispose()
     {
         Http.Dispose();

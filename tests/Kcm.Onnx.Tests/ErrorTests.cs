@@ -1,4 +1,4 @@
-using Kcm.Testing;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Kcm.Onnx.Tests;
 
@@ -8,21 +8,23 @@ public sealed class ErrorTests
     public void Run_WrongInputElementCount_ThrowsNamingExpectedAndActual()
     {
         using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
 
-        var error = Assert.Throws<OnnxTensorMismatchException>(() => session.Run(new float[7], 2, new float[6]));
+        var error = Assert.Throws<OnnxTensorMismatchException>(() => runner.Run(new float[7], 2, new float[6]));
 
         Assert.Equal("x", error.TensorName);
         Assert.Contains("8 floats", error.Message);
         Assert.Contains("got 7 floats", error.Message);
-        AssertSessionStillWorks(session);
+        AssertRunnerStillWorks(runner);
     }
 
     [Fact]
     public void Run_WrongOutputSpanLength_ThrowsNamingTheOutput()
     {
         using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
 
-        var error = Assert.Throws<OnnxTensorMismatchException>(() => session.Run(new float[8], 2, new float[5]));
+        var error = Assert.Throws<OnnxTensorMismatchException>(() => runner.Run(new float[8], 2, new float[5]));
 
         Assert.Equal("probs", error.TensorName);
         Assert.Contains("6 floats", error.Expected);
@@ -33,58 +35,80 @@ public sealed class ErrorTests
     public void Run_BatchOtherThanTheFixedOne_ThrowsNamingBothBatchSizes()
     {
         using var session = Fixtures.Load(Fixtures.FixedBatch);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
 
-        var error = Assert.Throws<OnnxTensorMismatchException>(() => session.Run(new float[9], 3, new float[9]));
+        var error = Assert.Throws<OnnxTensorMismatchException>(() => runner.Run(new float[9], 3, new float[9]));
 
         Assert.Contains("batch size 2", error.Expected);
         Assert.Contains("batch size 3", error.Actual);
     }
 
     [Fact]
-    public void Run_NamedInputWithWrongShape_ThrowsNamingDeclaredAndGivenShapes()
+    public void Run_NonPositiveBatch_IsRefused()
     {
-        using var session = Fixtures.Load(Fixtures.TwoInputs);
+        using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
 
-        var error = Assert.Throws<OnnxTensorMismatchException>(() => session.Run(
-            [OnnxInputTensor.Float("features", new float[8], 2, 4), OnnxInputTensor.Int64("ids", new long[4], 2, 2)]));
-
-        Assert.Equal("features", error.TensorName);
-        Assert.Equal("shape [batch, 3]", error.Expected);
-        Assert.Equal("[2, 4]", error.Actual);
+        Assert.Throws<ArgumentOutOfRangeException>(() => runner.Run([], 0, []));
     }
 
     [Fact]
-    public void Run_NamedInputWithWrongElementType_ThrowsNamingBothTypes()
+    public void Run_OneSpanOnATwoInputRunner_SaysWhichRunToCall()
+    {
+        using var session = Fixtures.Load(Fixtures.Hinted);
+        using var runner = new OnnxBatchRunner(session, ["x", "hint"], "logits");
+
+        var error = Assert.Throws<InvalidOperationException>(() => runner.Run(new float[4], 1, new float[3]));
+
+        Assert.Contains("2 input(s) (x, hint)", error.Message);
+    }
+
+    [Fact]
+    public void Runner_ModelWithAnInt64Input_IsRefusedNamingTheType()
     {
         using var session = Fixtures.Load(Fixtures.TwoInputs);
 
-        var error = Assert.Throws<OnnxTensorMismatchException>(() => session.Run(
-            [OnnxInputTensor.Float("features", new float[3], 1, 3), OnnxInputTensor.Float("ids", new float[2], 1, 2)]));
+        var error = Assert.Throws<OnnxTensorMismatchException>(() => new OnnxBatchRunner(session, ["features", "ids"], "scaled"));
 
         Assert.Equal("ids", error.TensorName);
-        Assert.Contains("Int64", error.Expected);
-        Assert.Equal("Float", error.Actual);
+        Assert.Equal("Int64 [batch, 2]", error.Actual);
     }
 
     [Fact]
-    public void Run_MissingOrUnknownNamedInput_Throws()
+    public void Runner_MissingOrUnknownInputOrOutput_IsRefused()
     {
-        using var session = Fixtures.Load(Fixtures.TwoInputs);
+        using var session = Fixtures.Load(Fixtures.Hinted);
 
-        var missing = Assert.Throws<OnnxTensorMismatchException>(() => session.Run([OnnxInputTensor.Float("features", new float[3], 1, 3)]));
-        var unknown = Assert.Throws<OnnxTensorMismatchException>(() => session.Run([OnnxInputTensor.Float("nope", new float[3], 1, 3)]));
+        var missing = Assert.Throws<OnnxTensorMismatchException>(() => new OnnxBatchRunner(session, ["x"], "logits"));
+        var unknown = Assert.Throws<OnnxTensorMismatchException>(() => new OnnxBatchRunner(session, ["x", "nope"], "logits"));
+        var noOutput = Assert.Throws<OnnxTensorMismatchException>(() => new OnnxBatchRunner(session, ["x", "hint"], "probs"));
 
-        Assert.Contains("no tensor for ids", missing.Message);
-        Assert.Contains("features, ids", unknown.Expected);
+        Assert.Contains("no tensor for hint", missing.Message);
+        Assert.Contains("x, hint", missing.Expected);
+        Assert.Equal("hint", unknown.TensorName);
+        Assert.Equal("no such output", noOutput.Actual);
     }
 
     [Fact]
-    public void InputTensor_DataLengthNotMatchingShape_ThrowsNamingBothCounts()
+    public void SingleTensorRunner_ModelWithTwoInputs_IsRefusedCountingThem()
     {
-        var error = Assert.Throws<OnnxTensorMismatchException>(() => OnnxInputTensor.Float("x", new float[7], 2, 4));
+        using var session = Fixtures.Load(Fixtures.Hinted);
 
-        Assert.Contains("8 elements", error.Expected);
-        Assert.Equal("7 elements", error.Actual);
+        var error = Assert.Throws<OnnxTensorMismatchException>(() => OnnxBatchRunner.ForSingleTensor(session));
+
+        Assert.Contains("2 inputs (x, hint)", error.Actual);
+    }
+
+    [Fact]
+    public void Runner_SecondDynamicDimension_IsRefusedSayingSo()
+    {
+        using var session = Fixtures.Load(Fixtures.Symbolic);
+
+        var error = Assert.Throws<OnnxTensorMismatchException>(() => OnnxBatchRunner.ForSingleTensor(session));
+
+        Assert.Equal("tokens", error.TensorName);
+        Assert.Contains("dynamic dimension besides the batch", error.Message);
+        Assert.Contains("[batch, seq]", error.Actual);
     }
 
     [Fact]
@@ -92,14 +116,14 @@ public sealed class ErrorTests
     {
         var path = Path.Combine(Path.GetTempPath(), $"kcm-missing-{Guid.NewGuid():N}.onnx");
 
-        var error = Assert.Throws<OnnxModelNotFoundException>(() => OnnxSession.Load(path, Fixtures.Options));
+        var error = Assert.Throws<OnnxModelNotFoundException>(() => OnnxSessionLoader.Load(path, Fixtures.Options));
 
         Assert.Equal(path, error.FileName);
         Assert.Contains(path, error.Message);
     }
 
     [Fact]
-    public void Load_CorruptModelFile_ThrowsWithOrtCodeAndMessage_AndTheProcessCarriesOn()
+    public void Load_CorruptModelFile_ThrowsOrtsErrorNamingTheFile_AndTheProcessCarriesOn()
     {
         var path = Path.Combine(Path.GetTempPath(), $"kcm-corrupt-{Guid.NewGuid():N}.onnx");
         var bytes = new byte[4096];
@@ -107,13 +131,12 @@ public sealed class ErrorTests
         File.WriteAllBytes(path, bytes);
         try
         {
-            var error = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(path, Fixtures.Options));
+            var error = Assert.Throws<OnnxRuntimeException>(() => OnnxSessionLoader.Load(path, Fixtures.Options));
 
-            Assert.NotEqual(OnnxErrorCode.Ok, error.ErrorCode);
-            Assert.False(string.IsNullOrWhiteSpace(error.NativeMessage));
             Assert.Contains(path, error.Message);
             using var healthy = Fixtures.Load(Fixtures.LinearSoftmax);
-            AssertSessionStillWorks(healthy);
+            using var runner = OnnxBatchRunner.ForSingleTensor(healthy);
+            AssertRunnerStillWorks(runner);
         }
         finally
         {
@@ -122,84 +145,26 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public void Load_CorruptModelBytes_ThrowsOnnxRuntimeException()
+    public void Load_CorruptModelBytes_ThrowsOrtsError()
     {
-        var error = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load("not a model at all"u8, Fixtures.Options));
+        var error = Assert.Throws<OnnxRuntimeException>(() => OnnxSessionLoader.Load("not a model at all"u8.ToArray(), Fixtures.Options));
 
-        Assert.Equal("CreateSessionFromArray", error.Operation);
-        Assert.NotEqual(OnnxErrorCode.Ok, error.ErrorCode);
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
 
     [Fact]
-    public void Load_WithNonexistentLibraryPath_ThrowsNotFoundListingThePathAndSetup()
+    public void Load_CudaRequestedWithTheCpuFlavour_FailsAtOnceNamingTheGpuBuild_WithoutFallingBack()
     {
-        var missing = Path.Combine(Path.GetTempPath(), $"kcm-no-ort-{Guid.NewGuid():N}", "libonnxruntime.so.1");
+        var options = Fixtures.Options with { ExecutionProvider = OnnxExecutionProvider.Cuda, DeviceId = 1 };
 
-        var error = Assert.Throws<OnnxRuntimeNotFoundException>(() => OnnxSession.Load(Fixtures.LinearSoftmax, new OnnxSessionOptions { LibraryPath = missing }));
-
-        Assert.Contains(missing, error.Message);
-        Assert.Contains("./kcm setup", error.Message);
-        using var healthy = Fixtures.Load(Fixtures.LinearSoftmax);
-        AssertSessionStillWorks(healthy);
-    }
-
-    [Fact]
-    public void Resolver_NothingFound_ListsEveryPlaceItLooked()
-    {
-        var nowhere = Path.Combine(Path.GetTempPath(), $"kcm-nowhere-{Guid.NewGuid():N}");
-        var resolver = new OnnxRuntimeLibraryResolver(null, Path.Combine(nowhere, "env.so"), Path.Combine(nowhere, "home"), Path.Combine(nowhere, "app", "bin"));
-
-        var error = Assert.Throws<OnnxRuntimeNotFoundException>(resolver.Resolve);
-
-        Assert.Contains(Path.Combine(nowhere, "env.so"), error.Message);
-        Assert.Contains(Path.Combine(nowhere, "home", OnnxRuntimeLibraryResolver.RelativeLibraryPath), error.Message);
-        Assert.Contains(Path.Combine(nowhere, "app", "bin", OnnxRuntimeLibraryResolver.RelativeLibraryPath), error.Message);
-        Assert.Contains(Path.Combine(nowhere, OnnxRuntimeLibraryResolver.RelativeLibraryPath), error.Message);
-        Assert.Equal(resolver.Candidates.Count, error.Searched.Count);
-    }
-
-    [Fact]
-    public void Resolver_ConfiguredPath_IsTheOnlyCandidate()
-    {
-        var resolver = new OnnxRuntimeLibraryResolver("/nonexistent/libonnxruntime.so.1", Fixtures.LibraryPath, RepositoryRoot.Path, RepositoryRoot.Path);
-
-        var candidate = Assert.Single(resolver.Candidates);
-        Assert.Equal("/nonexistent/libonnxruntime.so.1", candidate.Path);
-        Assert.Throws<OnnxRuntimeNotFoundException>(resolver.Resolve);
-    }
-
-    [Fact]
-    public void Resolver_EnvironmentVariableThenHomeThenParentFolders_InThatOrder()
-    {
-        var nowhere = Path.Combine(Path.GetTempPath(), $"kcm-nowhere-{Guid.NewGuid():N}");
-        var expected = RepositoryRoot.Combine(OnnxRuntimeLibraryResolver.RelativeLibraryPath);
-
-        Assert.Equal(Fixtures.LibraryPath, new OnnxRuntimeLibraryResolver(null, Fixtures.LibraryPath, nowhere, nowhere).Resolve());
-        Assert.Equal(expected, new OnnxRuntimeLibraryResolver(null, null, RepositoryRoot.Path, nowhere).Resolve());
-        Assert.Equal(expected, new OnnxRuntimeLibraryResolver(null, Path.Combine(nowhere, "x.so"), null, RepositoryRoot.Combine("bench", "deep", "bin")).Resolve());
-    }
-
-    [Fact]
-    public void Load_CudaRequestedOnCpuOnlyLibrary_FailsClearlyWithoutFallingBack()
-    {
-        var options = Fixtures.Options with { ExecutionProvider = OnnxExecutionProvider.Cuda };
-
-        var error = Assert.Throws<OnnxProviderUnavailableException>(() => OnnxSession.Load(Fixtures.LinearSoftmax, options));
+        var error = Assert.Throws<OnnxProviderUnavailableException>(() => OnnxSessionLoader.Load(Fixtures.LinearSoftmax, options));
 
         Assert.Equal(OnnxExecutionProvider.Cuda, error.Provider);
-        Assert.Contains("CUDA", error.Message);
+        Assert.Contains("providers: CPUExecutionProvider", error.Message);
+        Assert.Contains("device 1", error.Message);
+        Assert.Contains("CPU flavour", error.Message);
+        Assert.Contains("-p:KcmOnnxRuntime=gpu", error.Message);
         Assert.Contains("No CPU fallback", error.Message);
-        Assert.Contains(Fixtures.LibraryPath, error.Message);
-
-        // This npm build lists CUDA but cannot load its provider library here; either way ORT's reason is kept.
-        if (error.InnerException is OnnxRuntimeException native)
-        {
-            Assert.Contains(native.NativeMessage, error.Message);
-        }
-        else
-        {
-            Assert.Contains("CPUExecutionProvider", error.Message);
-        }
     }
 
     [Fact]
@@ -211,23 +176,30 @@ public sealed class ErrorTests
             InterOpThreads = 1000,
             GraphOptimization = (OnnxGraphOptimizationLevel)5,
             DeviceId = 2,
-            LibraryPath = " ",
         };
 
-        var error = Assert.Throws<OnnxOptionsException>(() => OnnxSession.Load(Fixtures.LinearSoftmax, options));
+        var error = Assert.Throws<OnnxOptionsException>(() => OnnxSessionLoader.Load(Fixtures.LinearSoftmax, options));
 
-        Assert.Equal(5, error.Errors.Count);
-        foreach (var field in new[] { "IntraOpThreads", "InterOpThreads", "GraphOptimization", "DeviceId", "LibraryPath" })
+        Assert.Equal(4, error.Errors.Count);
+        foreach (var field in new[] { "IntraOpThreads", "InterOpThreads", "GraphOptimization", "DeviceId" })
         {
             Assert.Contains(field, error.Message);
         }
     }
 
-    private static void AssertSessionStillWorks(OnnxSession session)
+    [Fact]
+    public void Problems_WithAPrefix_NameTheConfigurationKey()
+    {
+        var problems = new OnnxSessionOptions { ExecutionProvider = (OnnxExecutionProvider)7 }.Problems("Kcm:Embedded:");
+
+        Assert.StartsWith("Kcm:Embedded:ExecutionProvider must be one of Cpu, Cuda", Assert.Single(problems));
+    }
+
+    private static void AssertRunnerStillWorks(OnnxBatchRunner runner)
     {
         var input = Fixtures.RandomInputs(4, seed: 5);
         var output = new float[3];
-        session.Run(input, 1, output);
+        runner.Run(input, 1, output);
         Assert.Equal(1f, output.Sum(), 1e-5f);
     }
 }

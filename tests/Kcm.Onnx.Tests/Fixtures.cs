@@ -1,25 +1,19 @@
-using Kcm.Onnx;
-using Kcm.Testing;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Kcm.Onnx.Tests;
 
-/// <summary>The committed fixture models and session options pointing at the repository's native library.</summary>
+/// <summary>The committed fixture models (made by Fixtures/make_fixtures.py) and the outputs they should give.</summary>
 internal static class Fixtures
 {
     public static string LinearSoftmax => Model("linear_softmax.onnx");
     public static string TwoInputs => Model("two_inputs.onnx");
     public static string Symbolic => Model("symbolic.onnx");
     public static string FixedBatch => Model("fixed_batch.onnx");
+    public static string Hinted => Model("hinted.onnx");
 
-    /// <summary>The library ./kcm setup installs; tests name it explicitly so they do not depend on the caller's environment.</summary>
-    public static string LibraryPath { get; } =
-        Environment.GetEnvironmentVariable(OnnxRuntimeLibraryResolver.PathVariable) is { Length: > 0 } fromEnvironment && File.Exists(fromEnvironment)
-            ? Path.GetFullPath(fromEnvironment)
-            : RepositoryRoot.Combine(OnnxRuntimeLibraryResolver.RelativeLibraryPath);
+    public static OnnxSessionOptions Options { get; } = OnnxSessionOptions.Default;
 
-    public static OnnxSessionOptions Options { get; } = new() { LibraryPath = LibraryPath };
-
-    public static OnnxSession Load(string model) => OnnxSession.Load(model, Options);
+    public static InferenceSession Load(string model) => OnnxSessionLoader.Load(model, Options);
 
     private static string Model(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
@@ -46,6 +40,27 @@ internal static class Fixtures
             for (var j = 0; j < 3; j++)
             {
                 result[(n * 3) + j] = (float)(Math.Exp(logits[j] - max) / total);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>x W + 2 hint row by row, W as in <see cref="LinearSoftmaxExpected"/> (hinted.onnx).</summary>
+    public static float[] HintedExpected(float[] x, float[] hint, int batch)
+    {
+        var result = new float[batch * 3];
+        for (var n = 0; n < batch; n++)
+        {
+            for (var j = 0; j < 3; j++)
+            {
+                double sum = 2.0 * hint[(n * 3) + j];
+                for (var i = 0; i < 4; i++)
+                {
+                    sum += x[(n * 4) + i] * ((3 * i) + j - 5) / 10.0;
+                }
+
+                result[(n * 3) + j] = (float)sum;
             }
         }
 

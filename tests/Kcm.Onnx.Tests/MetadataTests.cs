@@ -1,68 +1,65 @@
+using System.Xml.Linq;
+using Kcm.Testing;
+using Microsoft.ML.OnnxRuntime;
+
 namespace Kcm.Onnx.Tests;
 
 public sealed class MetadataTests
 {
     [Fact]
-    public void Load_LinearSoftmax_ReportsNamesTypesAndDynamicBatch()
+    public void Runner_LinearSoftmax_ReadsSampleLengthsAndDynamicBatch()
     {
         using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
 
-        var input = Assert.Single(session.Inputs);
-        Assert.Equal("x", input.Name);
-        Assert.Equal(OnnxElementType.Float, input.ElementType);
-        Assert.Equal([-1L, 4L], input.Shape);
-        Assert.Equal(["batch", ""], input.SymbolicDimensions);
-        var output = Assert.Single(session.Outputs);
-        Assert.Equal("probs", output.Name);
-        Assert.Equal([-1L, 3L], output.Shape);
-        Assert.Equal("[batch, 3]", output.FormatShape());
-        Assert.True(session.SupportsSingleTensorRun);
-        Assert.Equal(4, session.SampleInputLength);
-        Assert.Equal(3, session.SampleOutputLength);
+        Assert.Equal(["x"], runner.InputNames);
+        Assert.Equal("probs", runner.OutputName);
+        Assert.Equal(4, runner.SampleInputLength);
+        Assert.Equal(3, runner.SampleOutputLength);
+        Assert.Equal(-1, runner.FixedBatch);
+        Assert.Equal("[batch, 4]", OnnxShape.Format(session.InputMetadata["x"]));
+        Assert.Equal("[batch, 3]", OnnxShape.Format(session.OutputMetadata["probs"]));
     }
 
     [Fact]
-    public void Load_TwoInputs_ReportsFloatAndInt64Inputs()
+    public void Runner_TwoInputs_ReadsEachInputsSampleLength()
     {
-        using var session = Fixtures.Load(Fixtures.TwoInputs);
+        using var session = Fixtures.Load(Fixtures.Hinted);
+        using var runner = new OnnxBatchRunner(session, ["hint", "x"], "logits");
 
-        Assert.Equal(["features", "ids"], session.Inputs.Select(i => i.Name));
-        Assert.Equal([OnnxElementType.Float, OnnxElementType.Int64], session.Inputs.Select(i => i.ElementType));
-        Assert.Equal(["mixed", "scaled"], session.Outputs.Select(o => o.Name));
-        Assert.False(session.SupportsSingleTensorRun);
+        Assert.Equal(3, runner.SampleLengthOf(0));
+        Assert.Equal(4, runner.SampleLengthOf(1));
+        Assert.Equal(3, runner.SampleOutputLength);
     }
 
     [Fact]
-    public void Load_SymbolicModel_ReportsEverySymbolicDimensionName()
+    public void Runner_FixedBatchModel_ReadsTheFixedBatch()
+    {
+        using var session = Fixtures.Load(Fixtures.FixedBatch);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
+
+        Assert.Equal(2, runner.FixedBatch);
+        Assert.Equal(3, runner.SampleInputLength);
+        Assert.Equal("[2, 3]", OnnxShape.Format(session.InputMetadata["x"]));
+    }
+
+    [Fact]
+    public void Format_SymbolicModel_ShowsEverySymbolicDimensionName()
     {
         using var session = Fixtures.Load(Fixtures.Symbolic);
 
-        var input = Assert.Single(session.Inputs);
-        Assert.Equal([-1L, -1L], input.Shape);
-        Assert.Equal(["batch", "seq"], input.SymbolicDimensions);
-        Assert.False(session.SupportsSingleTensorRun);
-        var error = Assert.Throws<InvalidOperationException>(() => session.Run(new float[4], 1, new float[4]));
-        Assert.Contains("dynamic dimension besides the batch", error.Message);
+        Assert.Equal("[batch, seq]", OnnxShape.Format(session.InputMetadata["tokens"]));
+        Assert.Equal("[3, 5]", OnnxShape.Format([3L, 5L]));
     }
 
     [Fact]
-    public void Load_FixedBatchModel_ReportsFixedDimensionsWithoutNames()
-    {
-        using var session = Fixtures.Load(Fixtures.FixedBatch);
-
-        var input = Assert.Single(session.Inputs);
-        Assert.Equal([2L, 3L], input.Shape);
-        Assert.Equal(["", ""], input.SymbolicDimensions);
-    }
-
-    [Fact]
-    public void Runtime_AfterLoad_ReportsVersionPathAndCpuProvider()
+    public void Runtime_IsThePinnedPackageVersion_WithTheCpuProvider()
     {
         using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        var pinned = XDocument.Load(RepositoryRoot.Combine("Directory.Packages.props")).Descendants("PackageVersion")
+            .Single(p => (string?)p.Attribute("Include") == "Microsoft.ML.OnnxRuntime").Attribute("Version")!.Value;
 
-        Assert.Equal("1.30.0", session.Runtime.Version);
-        Assert.Equal(Fixtures.LibraryPath, session.Runtime.LibraryPath);
-        Assert.Contains("CPUExecutionProvider", session.Runtime.AvailableProviders);
-        Assert.Equal(Fixtures.LinearSoftmax, session.ModelPath);
+        Assert.Equal(pinned, OrtEnv.Instance().GetVersionString());
+        Assert.Contains("CPUExecutionProvider", OrtEnv.Instance().GetAvailableProviders());
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntime;
+
 namespace Kcm.Onnx.Tests;
 
 public sealed class RunTests
@@ -9,10 +11,11 @@ public sealed class RunTests
     public void Run_SingleTensor_MatchesSoftmaxOfLinearLayerComputedInCSharp(int batch)
     {
         using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
         var input = Fixtures.RandomInputs(batch * 4, seed: batch);
         var output = new float[batch * 3];
 
-        session.Run(input, batch, output);
+        runner.Run(input, batch, output);
 
         var expected = Fixtures.LinearSoftmaxExpected(input, batch);
         for (var i = 0; i < expected.Length; i++)
@@ -22,99 +25,129 @@ public sealed class RunTests
     }
 
     [Fact]
-    public void Run_NamedFloatAndInt64Inputs_ReturnsEveryOutputWithItsShape()
+    public void Run_TwoFloatInputs_FeedsEachToItsNamedInput()
     {
-        using var session = Fixtures.Load(Fixtures.TwoInputs);
-        float[] features = [1.5f, -2f, 3f, 0.25f, 4f, -8f];
-        long[] ids = [7, 11, 123456789, -3];
+        using var session = Fixtures.Load(Fixtures.Hinted);
+        using var runner = new OnnxBatchRunner(session, ["x", "hint"], "logits");
+        const int Batch = 5;
+        var x = Fixtures.RandomInputs(Batch * 4, seed: 11);
+        var hint = Fixtures.RandomInputs(Batch * 3, seed: 12);
+        var output = new float[Batch * 3];
 
-        var outputs = session.Run(
-        [
-            OnnxInputTensor.Float("features", features, 2, 3),
-            OnnxInputTensor.Int64("ids", ids, 2, 2),
-        ]);
+        runner.Run(x, hint, Batch, output);
 
-        Assert.Equal(["mixed", "scaled"], outputs.Select(o => o.Name));
-        Assert.Equal([2L, 5L], outputs[0].Shape);
-        Assert.Equal([1.5f, -2f, 3f, 7f, 11f, 0.25f, 4f, -8f, 123456789f, -3f], outputs[0].Values);
-        Assert.Equal([2L, 3L], outputs[1].Shape);
-        Assert.Equal(features.Select(f => f * 2).ToArray(), outputs[1].Values);
+        var expected = Fixtures.HintedExpected(x, hint, Batch);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], output[i], 1e-5f);
+        }
     }
 
     [Fact]
-    public void Run_NamedInputsInAnyOrderWithOneRequestedOutput_ReturnsOnlyThatOutput()
+    public void Run_InputsNamedInTheOtherOrder_StillReachTheirInputs()
     {
-        using var session = Fixtures.Load(Fixtures.TwoInputs);
+        using var session = Fixtures.Load(Fixtures.Hinted);
+        using var runner = new OnnxBatchRunner(session, ["hint", "x"], "logits");
+        var x = Fixtures.RandomInputs(2 * 4, seed: 21);
+        var hint = Fixtures.RandomInputs(2 * 3, seed: 22);
+        var output = new float[2 * 3];
 
-        var outputs = session.Run(
-            [OnnxInputTensor.Int64("ids", new long[] { 1, 2 }, 1, 2), OnnxInputTensor.Float("features", new float[] { 3, 4, 5 }, 1, 3)],
-            ["scaled"]);
+        runner.Run(hint, x, 2, output);
 
-        var scaled = Assert.Single(outputs);
-        Assert.Equal("scaled", scaled.Name);
-        Assert.Equal([6f, 8f, 10f], scaled.Values);
+        Assert.Equal(Fixtures.HintedExpected(x, hint, 2)[5], output[5], 1e-5f);
     }
 
     [Fact]
-    public void Run_SymbolicModelWithTwoDynamicDimensions_FollowsTheInputShape()
+    public void Run_BatchSizesUpAndDown_EachGiveTheirOwnRows()
     {
-        using var session = Fixtures.Load(Fixtures.Symbolic);
-        var tokens = Fixtures.RandomInputs(3 * 5, seed: 3);
+        using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
 
-        var doubled = Assert.Single(session.Run([OnnxInputTensor.Float("tokens", tokens, 3, 5)]));
+        // 3, then a larger batch (the buffers grow), then back to smaller sizes already bound and not yet bound.
+        foreach (var batch in (int[])[3, 200, 3, 1, 150])
+        {
+            var input = Fixtures.RandomInputs(batch * 4, seed: 1000 + batch);
+            var output = new float[batch * 3];
+            runner.Run(input, batch, output);
 
-        Assert.Equal([3L, 5L], doubled.Shape);
-        Assert.Equal(tokens.Select(t => t + t).ToArray(), doubled.Values);
+            var expected = Fixtures.LinearSoftmaxExpected(input, batch);
+            Assert.Equal(expected[^1], output[^1], 1e-5f);
+            Assert.Equal(expected[0], output[0], 1e-5f);
+        }
     }
 
     [Fact]
     public void Run_FixedBatchModel_AppliesRelu()
     {
         using var session = Fixtures.Load(Fixtures.FixedBatch);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
         float[] input = [-1, 2, -3, 4, -5, 6];
         var output = new float[6];
 
-        session.Run(input, 2, output);
+        runner.Run(input, 2, output);
 
         Assert.Equal([0f, 2f, 0f, 4f, 0f, 6f], output);
+    }
+
+    [Fact]
+    public void Run_AgreesWithThePackagesOwnRunOverOrtValues()
+    {
+        using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
+        var input = Fixtures.RandomInputs(9 * 4, seed: 9);
+        var viaRunner = new float[9 * 3];
+
+        runner.Run(input, 9, viaRunner);
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [9, 4]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["x"], [value], ["probs"]);
+
+        Assert.Equal(outputs[0].GetTensorDataAsSpan<float>().ToArray(), viaRunner);
     }
 
     [Fact]
     public void Load_FromBytes_GivesTheSameOutputsAsFromFile()
     {
         using var fromFile = Fixtures.Load(Fixtures.LinearSoftmax);
-        using var fromBytes = OnnxSession.Load(File.ReadAllBytes(Fixtures.LinearSoftmax), Fixtures.Options);
+        using var fromBytes = OnnxSessionLoader.Load(File.ReadAllBytes(Fixtures.LinearSoftmax), Fixtures.Options);
+        using var fileRunner = OnnxBatchRunner.ForSingleTensor(fromFile);
+        using var bytesRunner = OnnxBatchRunner.ForSingleTensor(fromBytes);
         var input = Fixtures.RandomInputs(5 * 4, seed: 42);
         var a = new float[15];
         var b = new float[15];
 
-        fromFile.Run(input, 5, a);
-        fromBytes.Run(input, 5, b);
+        fileRunner.Run(input, 5, a);
+        bytesRunner.Run(input, 5, b);
 
-        Assert.Null(fromBytes.ModelPath);
         Assert.Equal(a, b);
     }
 
     [Fact]
-    public void Run_SingleTensorAndNamedPaths_Agree()
+    public void Load_WithEveryGraphOptimizationLevelAndParallelExecution_GivesTheSameOutputs()
     {
-        using var session = Fixtures.Load(Fixtures.LinearSoftmax);
-        var input = Fixtures.RandomInputs(9 * 4, seed: 9);
-        var single = new float[9 * 3];
+        var input = Fixtures.RandomInputs(6 * 4, seed: 6);
+        var expected = Fixtures.LinearSoftmaxExpected(input, 6);
+        foreach (var level in Enum.GetValues<OnnxGraphOptimizationLevel>())
+        {
+            var options = new OnnxSessionOptions { GraphOptimization = level, ParallelExecution = true, InterOpThreads = 2, IntraOpThreads = 2 };
+            using var session = OnnxSessionLoader.Load(Fixtures.LinearSoftmax, options);
+            using var runner = OnnxBatchRunner.ForSingleTensor(session);
+            var output = new float[6 * 3];
 
-        session.Run(input, 9, single);
-        var named = Assert.Single(session.Run([OnnxInputTensor.Float("x", input, 9, 4)]));
+            runner.Run(input, 6, output);
 
-        Assert.Equal(single, named.Values);
-        Assert.Equal([9L, 3L], named.Shape);
+            Assert.Equal(expected[4], output[4], 1e-5f);
+        }
     }
 
     [Fact]
     public void Run_AfterDispose_ThrowsObjectDisposed()
     {
-        var session = Fixtures.Load(Fixtures.LinearSoftmax);
-        session.Dispose();
+        using var session = Fixtures.Load(Fixtures.LinearSoftmax);
+        var runner = OnnxBatchRunner.ForSingleTensor(session);
+        runner.Run(new float[4], 1, new float[3]);
+        runner.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => session.Run(new float[4], 1, new float[3]));
+        Assert.Throws<ObjectDisposedException>(() => runner.Run(new float[4], 1, new float[3]));
     }
 }

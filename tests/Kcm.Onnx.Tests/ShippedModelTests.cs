@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Kcm.Core.Data;
 using Kcm.Testing;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Kcm.Onnx.Tests;
 
@@ -27,10 +28,10 @@ public sealed class ShippedModelTests
     {
         using var card = JsonDocument.Parse(File.ReadAllBytes(CardPath));
         using var session = Fixtures.Load(ModelPath);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
 
-        AssertMatches(card.RootElement.GetProperty("input"), Assert.Single(session.Inputs));
-        AssertMatches(card.RootElement.GetProperty("output"), Assert.Single(session.Outputs));
-        Assert.True(session.SupportsSingleTensorRun);
+        AssertMatches(card.RootElement.GetProperty("input"), runner.InputNames[0], session.InputMetadata[runner.InputNames[0]]);
+        AssertMatches(card.RootElement.GetProperty("output"), runner.OutputName, session.OutputMetadata[runner.OutputName]);
     }
 
     [Fact]
@@ -40,17 +41,18 @@ public sealed class ShippedModelTests
         var rows = reference.RootElement.GetProperty("logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
         var test = FashionMnist.LoadTest();
         using var session = Fixtures.Load(ModelPath);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
         var count = rows.Length;
-        var logits = new float[count * session.SampleOutputLength];
+        var logits = new float[count * runner.SampleOutputLength];
 
-        session.Run(test.Features.AsSpan(0, count * test.FeatureCount), count, logits);
+        runner.Run(test.Features.AsSpan(0, count * test.FeatureCount), count, logits);
 
         var maxDiff = 0f;
         for (var n = 0; n < count; n++)
         {
             for (var c = 0; c < rows[n].Length; c++)
             {
-                maxDiff = Math.Max(maxDiff, Math.Abs(rows[n][c] - logits[(n * session.SampleOutputLength) + c]));
+                maxDiff = Math.Max(maxDiff, Math.Abs(rows[n][c] - logits[(n * runner.SampleOutputLength) + c]));
             }
         }
 
@@ -64,14 +66,15 @@ public sealed class ShippedModelTests
         using var card = JsonDocument.Parse(File.ReadAllBytes(CardPath));
         var test = FashionMnist.LoadTest();
         using var session = Fixtures.Load(ModelPath);
+        using var runner = OnnxBatchRunner.ForSingleTensor(session);
         const int Batch = 500;
-        var classes = session.SampleOutputLength;
+        var classes = runner.SampleOutputLength;
         var logits = new float[Batch * classes];
         var correct = 0;
         for (var start = 0; start < test.Count; start += Batch)
         {
             var batch = Math.Min(Batch, test.Count - start);
-            session.Run(test.Features.AsSpan(start * test.FeatureCount, batch * test.FeatureCount), batch, logits.AsSpan(0, batch * classes));
+            runner.Run(test.Features.AsSpan(start * test.FeatureCount, batch * test.FeatureCount), batch, logits.AsSpan(0, batch * classes));
             for (var n = 0; n < batch; n++)
             {
                 var row = logits.AsSpan(n * classes, classes);
@@ -92,21 +95,21 @@ public sealed class ShippedModelTests
         Assert.Equal(card.RootElement.GetProperty("test_accuracy").GetDouble(), (double)expected / test.Count, 6);
     }
 
-    private static void AssertMatches(JsonElement declared, OnnxTensorInfo actual)
+    private static void AssertMatches(JsonElement declared, string name, NodeMetadata actual)
     {
-        Assert.Equal(declared.GetProperty("name").GetString(), actual.Name);
+        Assert.Equal(declared.GetProperty("name").GetString(), name);
         var shape = declared.GetProperty("shape").EnumerateArray().ToArray();
-        Assert.Equal(shape.Length, actual.Rank);
+        Assert.Equal(shape.Length, actual.Dimensions.Length);
         for (var d = 0; d < shape.Length; d++)
         {
             if (shape[d].ValueKind == JsonValueKind.String)
             {
-                Assert.Equal(-1, actual.Shape[d]);
+                Assert.Equal(-1, actual.Dimensions[d]);
                 Assert.Equal(shape[d].GetString(), actual.SymbolicDimensions[d]);
             }
             else
             {
-                Assert.Equal(shape[d].GetInt64(), actual.Shape[d]);
+                Assert.Equal(shape[d].GetInt64(), actual.Dimensions[d]);
             }
         }
     }

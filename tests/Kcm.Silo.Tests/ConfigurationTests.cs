@@ -1,5 +1,8 @@
+using Kcm.Onnx;
+using Kcm.Silo.Embedded;
 using Kcm.Silo.Hosting;
 using Kcm.Silo.Tests.Support;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kcm.Silo.Tests;
@@ -24,6 +27,27 @@ public sealed class ConfigurationTests
         {
             Assert.Contains(field, error.Message);
         }
+    }
+
+    [Fact]
+    public void EmbeddedOnnxSettings_BindFromConfiguration_AndBadOnesAreNamed()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kcm:Embedded:ExecutionProvider"] = "Cuda",
+            ["Kcm:Embedded:DeviceId"] = "1",
+            ["Kcm:Embedded:IntraOpThreads"] = "2",
+            ["Kcm:Embedded:GraphOptimization"] = "Basic",
+        }).Build();
+
+        var options = configuration.GetSection(EmbeddedModelOptions.SectionName).Get<EmbeddedModelOptions>()!;
+        var session = options.SessionOptions();
+
+        Assert.Equal(new OnnxSessionOptions { ExecutionProvider = OnnxExecutionProvider.Cuda, DeviceId = 1, IntraOpThreads = 2, GraphOptimization = OnnxGraphOptimizationLevel.Basic }, session);
+        var error = Assert.Throws<ArgumentException>(new EmbeddedModelOptions { DeviceId = 1, IntraOpThreads = 0, GraphOptimization = (OnnxGraphOptimizationLevel)7 }.Validate);
+        Assert.Contains("Kcm:Embedded:DeviceId applies only to Cuda", error.Message);
+        Assert.Contains("Kcm:Embedded:GraphOptimization must be one of", error.Message);
+        Assert.Contains("Kcm:Embedded:IntraOpThreads must be 1 to 64", error.Message);
     }
 
     [Fact]

@@ -121,7 +121,6 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output) : IDisposabl
                 {
                     LargeModelPath = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny_large_hint.onnx"),
                     HintInputName = "small_probs",
-                    OnnxLibraryPath = RepositoryRoot.Combine(".native", "onnxruntime-1.30.0", "libonnxruntime.so.1"),
                     SeedSamples = 2000,
                     Epochs = 1,
                     CheckSamples = 500,

@@ -5,6 +5,7 @@ using Kcm.DeePEn.Ensemble;
 using Kcm.DeePEn.Evaluation;
 using Kcm.DeePEn.Fusion;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Kcm.Benchmarks.Ensemble;
 
@@ -54,7 +55,7 @@ public static class EnsembleBenchmark
         {
             loaded = EnsemblePool.Load(manifestPath, new OnnxSessionOptions { IntraOpThreads = 1 });
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or OnnxRuntimeException or OnnxRuntimeNotFoundException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or OnnxRuntimeException or OnnxProviderUnavailableException)
         {
             Console.Error.WriteLine($"bench ensemble: {e.Message}");
             return 1;

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using Kcm.Client;
 using Kcm.Contracts;
 using Kcm.Core.Data;
-using Kcm.Onnx;
+using Kcm.Benchmarks.Onnx;
 using Kcm.Silo.Hosting;
 
 namespace Kcm.Benchmarks.Serve;
@@ -14,7 +14,7 @@ namespace Kcm.Benchmarks.Serve;
 /// `./kcm bench serve`: one embedded silo (default operating point, distillation off so rounds don't disturb the
 /// figures) measured over loopback HTTP with binary encoding, side by side in alternating rounds:
 /// KCM vs the same silo forced to the large model (threshold just below 1), large-only through the silo vs bare
-/// <see cref="OnnxSession"/> on the pool's batch policy, and small-route latency at batch 1 with one client.
+/// ONNX Runtime (<see cref="BareSessionLoop"/>) on the pool's batch policy, and small-route latency at batch 1 with one client.
 /// </summary>
 public static class ServeBenchmark
 {
@@ -78,7 +78,7 @@ public static class ServeBenchmark
             var defaultThreshold = silo.Options.DefaultThreshold;
             var pool = silo.Options.LargePool;
             var modelPath = SiloPaths.Resolve(new Kcm.Silo.Embedded.EmbeddedModelOptions().LargeModelPath);
-            using var bare = OnnxSession.Load(modelPath, new OnnxSessionOptions { IntraOpThreads = 1 });
+            using var bare = new BareSessionLoop(modelPath, intraOpThreads: 1);
             var origin = keptStore is null ? "judge and small model trained at first start" : "judge and small model from the store " + store;
             Console.WriteLine(Invariant($"silo ready in {ready.Elapsed.TotalSeconds:F1} s at {address} ({origin}, distillation off)"));
             Console.WriteLine(Invariant($"{imageCount} test images per measurement, {batch} per request, {concurrency} in flight, binary encoding; {rounds} rounds, median"));
@@ -109,7 +109,7 @@ public static class ServeBenchmark
             Console.WriteLine(Invariant($"{"configuration",-44} {"samples/s",10} {"large share",12} {"accuracy",9}"));
             Console.WriteLine(Invariant($"{"KCM over HTTP (epsilon " + defaultThreshold + ")",-44} {kcmRate,10:N0} {kcm[^1].LargeShare,12:P1} {kcm[^1].Accuracy,9:P2}"));
             Console.WriteLine(Invariant($"{"large only over HTTP (epsilon 1 - 2^-53)",-44} {largeRate,10:N0} {largeOnly[^1].LargeShare,12:P1} {largeOnly[^1].Accuracy,9:P2}"));
-            Console.WriteLine(Invariant($"{"bare OnnxSession (batch " + pool.MaxBatchSize + ", 1 thread)",-44} {bareRate,10:N0} {1.0,12:P1} {"",9}"));
+            Console.WriteLine(Invariant($"{"bare InferenceSession (batch " + pool.MaxBatchSize + ", 1 thread)",-44} {bareRate,10:N0} {1.0,12:P1} {"",9}"));
             Console.WriteLine();
             Console.WriteLine(Invariant($"{"ratio / figure",-44} {"measured",10} {"target",12}  verdict"));
             Verdict("KCM / large-only throughput", kcmRate / largeRate, $">= {TargetKcmOverLarge}", kcmRate / largeRate >= TargetKcmOverLarge, "F2");
@@ -162,14 +162,14 @@ public static class ServeBenchmark
     }
 
     /// <summary>The pool's policy without the silo: one session, one thread, full batches of the pool's size, back to back.</summary>
-    private static double MeasureBare(OnnxSession session, Dataset data, int batch)
+    private static double MeasureBare(BareSessionLoop session, Dataset data, int batch)
     {
         var logits = new float[batch * data.ClassCount];
         var stopwatch = Stopwatch.StartNew();
         for (var first = 0; first < data.Count; first += batch)
         {
             var size = Math.Min(batch, data.Count - first);
-            session.Run(data.Features.AsSpan(first * data.FeatureCount, size * data.FeatureCount), size, logits.AsSpan(0, size * data.ClassCount));
+            session.Measure(data.Features.AsMemory(first * data.FeatureCount, size * data.FeatureCount), size, logits, iterations: 1);
         }
 
         return data.Count / stopwatch.Elapsed.TotalSeconds;

@@ -4,6 +4,7 @@ using Kcm.DeePEn.Ensemble;
 using Kcm.DeePEn.Evaluation;
 using Kcm.DeePEn.Tokenizers;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 using static Kcm.Cli.Commands.ReportCells;
 
@@ -68,7 +69,7 @@ internal static class DeepenCommand
 
                 return 0;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxRuntimeNotFoundException)
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxProviderUnavailableException)
             {
                 Console.Error.WriteLine($"deepen: {e.Message}");
                 return 1;
@@ -102,7 +103,7 @@ internal static class DeepenCommand
         }
 
         models.Caption("* in the main model's vocabulary (an assistant alone: its distribution mapped through the anchors)");
-        AnsiConsole.Write(models);
+        AnsiConsole.Console.WriteTable(models);
         var modes = new Table().Title(Markup.Escape($"Next-token accuracy in {report.MainModel}'s vocabulary, {report.TestPositions} test positions ({report.TestPassages} passages)"))
             .AddColumns("mode", "accuracy", "changed vs main", "same as avg", "fused steps", "fusion ms/step", "tokens/s", "relative matrices");
         foreach (var (name, figures) in report.Modes)
@@ -120,7 +121,7 @@ internal static class DeepenCommand
 
         modes.Caption(Markup.Escape($"sparse: top-{report.Options.SparseAnchorsPerRow} anchors per row, top-{report.Options.ProjectionTopTokens} tokens projected{(report.Options.ExactCandidateRows ? ", exact rows for the main model's leading tokens" : ", sparse rows only")}; gated: fuses when the main model's top probability < {report.Options.GateThreshold}; tokens/s from measured main-model, assistant-sync and fusion times"));
 
-        AnsiConsole.Write(modes);
+        AnsiConsole.Console.WriteTable(modes);
         AnsiConsole.MarkupLineInterpolated(
             $"anchors {report.AnchorCount}, relative matrices {report.RelativeMatrixBytes / 1024.0 / 1024.0:F1} MiB, decoding {report.MillisecondsPerPositionDecoding:F2} ms/position, skipped passages {report.SkippedPassages}, elapsed {report.Seconds:F0} s");
     }

@@ -3,16 +3,16 @@ using System.Globalization;
 using Kcm.Core.Data;
 using Kcm.Core.Routing;
 using Kcm.Evaluation;
+using Kcm.Evaluation.Charts;
 using Spectre.Console;
-using static Kcm.Cli.Commands.ReportCells;
 
 namespace Kcm.Cli.Commands;
 
-/// <summary>`kcm eval`: routing evaluation on real data; prints tables, writes the JSON report and the SVG curves.</summary>
+/// <summary>`kcm eval`: routing evaluation on real data; prints tables, writes the charts (PNG and SVG) and the JSON report.</summary>
 internal static class EvalCommand
 {
     private const string DefaultLargeModel = "models/fashion-cnn.onnx";
-    private const string DefaultChart = "docs/img/routing-curves.svg";
+    private const string DefaultCharts = ".kcm/eval";
     private const double DefaultTestFraction = 0.2;
 
     public static Command Create()
@@ -24,7 +24,10 @@ internal static class EvalCommand
         var labelColumn = new Option<string?>("--label-column") { Description = "CSV: index of the label column (0 first, -1 last; default 0). R data: name of the label column (default: the one factor column)." };
         var large = new Option<string?>("--large") { Description = $"The large model (ONNX, output logits or probabilities). Default: {DefaultLargeModel}." };
         var json = new Option<string?>("--json") { Description = "Write the full report as JSON to this file." };
-        var svg = new Option<string?>("--svg") { Description = $"Where to write the routing curves. Default: {DefaultChart} under the repository." };
+        var charts = new Option<string?>("--charts")
+        {
+            Description = $"Folder for the charts ({RoutingCurvesChart.FileName} and {DistillationRoundsChart.FileName}, .png and .svg). Default: {DefaultCharts} under the repository.",
+        };
         var quick = new Option<bool>("--quick") { Description = "A small, fast configuration (smoke run): at most 6,000 traffic and 2,000 test rows, 3 epochs." };
         var seedFraction = new Option<double?>("--seed-fraction") { Description = "Share of the training file that is the labelled seed. Default 0.2." };
         var validationFraction = new Option<double?>("--validation-fraction") { Description = "Share of the seed held out for validation. Default 0.2." };
@@ -36,7 +39,7 @@ internal static class EvalCommand
         var every = new Option<int?>("--distill-every") { Description = "Teacher records between distillation rounds. Default: a twelfth of the traffic, at least 50." };
         var command = new Command("eval", "Evaluate routing: small/large/judge/KCM accuracy, router curves (APGR, CPT), calibration (promised vs delivered), hints and the replayed distillation loop.")
         {
-            train, test, testFraction, calibrationFile, labelColumn, large, json, svg, quick, seedFraction, validationFraction, calibrationFraction, epsilon, tolerance, budget, router, every,
+            train, test, testFraction, calibrationFile, labelColumn, large, json, charts, quick, seedFraction, validationFraction, calibrationFraction, epsilon, tolerance, budget, router, every,
         };
         command.SetAction(parseResult =>
         {
@@ -105,15 +108,13 @@ internal static class EvalCommand
                 using var largeOwner = largeModel as IDisposable;
                 var sources = new DatasetSummary(trainPath ?? FashionMnist.TrainImagesPath(), testName, calibrationPath, largePath);
                 var report = new RoutingEvaluation(options, new ConsoleProgress()).Run(trainData, testData, calibrationData, largeModel, sources);
-                Print(report);
-                var chartPath = parseResult.GetValue(svg) ?? Path.Combine(home, DefaultChart);
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(chartPath))!);
-                File.WriteAllText(chartPath, Chart(report));
-                AnsiConsole.MarkupLineInterpolated($"curves: {chartPath}");
+                var console = AnsiConsole.Console;
+                EvalReportTables.Write(console, report);
+                WriteCharts(console, report, Path.GetFullPath(parseResult.GetValue(charts) ?? Path.Combine(home, DefaultCharts)));
                 if (parseResult.GetValue(json) is { } jsonPath)
                 {
                     File.WriteAllText(jsonPath, EvaluationJson.Serialize(report));
-                    AnsiConsole.MarkupLineInterpolated($"report: {jsonPath}");
+                    console.MarkupLineInterpolated($"report: {jsonPath}");
                 }
 
                 return 0;
@@ -127,87 +128,14 @@ internal static class EvalCommand
         return command;
     }
 
-    private static string Chart(EvaluationReport report) => CurveChart.Render(
-        $"Routing curves on {report.Data.TestCount} test samples",
-        report.Routers.Select(r => new ChartSeries($"{r.Key} ({Number(r.Value.Apgr)})", r.Value.Curve)).ToList(),
-        report.SmallOnly.Accuracy,
-        report.LargeOnly.Accuracy);
-
-    private static void Print(EvaluationReport report)
+    private static void WriteCharts(IAnsiConsole console, EvaluationReport report, string folder)
     {
-        var data = report.Data;
-        AnsiConsole.MarkupLineInterpolated(
-            $"data: {data.Features} features, {data.Classes} classes; seed {data.SeedTrain} + validation {data.Validation}, traffic {data.Traffic}, calibration {data.Calibration}, test {data.TestCount}; inputs {data.Scaling} ({data.ConstantFeatures} constant)");
-        AnsiConsole.MarkupLineInterpolated(
-            $"small model {report.Models.SmallArchitecture} ({report.Models.SmallParameters} parameters); at most {report.Models.MaxEpochs} epochs of batch {report.Models.BatchSize}, patience {report.Models.Patience}");
-        var summary = new Table().Title("Accuracy on the test rows").AddColumns("configuration", "accuracy", "large share");
-        summary.AddRow("small only", Percent(report.SmallOnly.Accuracy), "0%");
-        summary.AddRow("large only", Percent(report.LargeOnly.Accuracy), "100%");
-        summary.AddRow("judge only (KAN)", Percent(report.JudgeOnly.Accuracy), "-");
-        AnsiConsole.Write(summary);
-
-        var calibrated = new Table().Title(Markup.Escape($"Calibrated KCM (router {report.ServingRouter}): promised on the calibration rows, delivered on the test rows"))
-            .AddColumns("rule", "epsilon", "promised share", "promised acc.", "large-only (calibration)", "delivered share", "delivered acc.");
-        foreach (var point in report.Calibrated.Values)
+        using (var curves = RoutingCurvesChart.Create(report))
         {
-            calibrated.AddRow(
-                Markup.Escape($"{point.Rule} ({point.Parameter.ToString("0.####", CultureInfo.InvariantCulture)})"),
-                point.Epsilon.ToString("0.#####", CultureInfo.InvariantCulture),
-                Percent(point.PromisedLargeShare),
-                Percent(point.PromisedAccuracy),
-                Percent(point.CalibrationLargeOnlyAccuracy),
-                Percent(point.LargeShare),
-                Percent(point.Accuracy));
+            console.MarkupLineInterpolated($"routing curves: {string.Join(", ", ChartFiles.Save(curves, folder, RoutingCurvesChart.FileName))}");
         }
 
-        AnsiConsole.Write(calibrated);
-        if (report.Hints is { } hints)
-        {
-            AnsiConsole.MarkupLineInterpolated(
-                $"hints: large only {Percent(hints.LargeOnlyWithHint)} with, {Percent(hints.LargeOnlyWithoutHint)} without; wrong hints echoed {Percent(hints.WrongHintEchoRate)} of {hints.WrongHints}");
-            var hinted = new Table().Title("KCM with and without hints").AddColumns("rule", "large share", "KCM with", "KCM without", "routed rows", "large with", "large without", "wrong hints echoed");
-            foreach (var (name, point) in hints.Calibrated)
-            {
-                hinted.AddRow(
-                    name,
-                    Percent(point.LargeShare),
-                    Percent(point.AccuracyWithHint),
-                    Percent(point.AccuracyWithoutHint),
-                    point.RoutedRows.ToString(CultureInfo.InvariantCulture),
-                    Percent(point.RoutedLargeAccuracyWithHint),
-                    Percent(point.RoutedLargeAccuracyWithoutHint),
-                    $"{Percent(point.RoutedWrongHintEchoRate)} of {point.RoutedWrongHints}");
-            }
-
-            AnsiConsole.Write(hinted);
-        }
-
-        var routers = new Table().Title("Routers (test rows)").AddColumns("router", "APGR", "CPT(50%)", "CPT(80%)", "CPT(95%)", "validation APGR", "parameters");
-        foreach (var (name, metrics) in report.Routers)
-        {
-            var best = name == report.BestRouter ? " (best)" : string.Empty;
-            var parameters = report.Models.Routers.TryGetValue(name, out var size) ? size.Parameters.ToString(CultureInfo.InvariantCulture) : "-";
-            routers.AddRow(name + best, Number(metrics.Apgr), Percent(metrics.Cpt50), Percent(metrics.Cpt80), Percent(metrics.Cpt95), Number(report.ValidationApgr.GetValueOrDefault(name)), parameters);
-        }
-
-        AnsiConsole.Write(routers);
-        var rounds = new Table().Title(Markup.Escape($"Replayed distillation (router {report.Distillation.Router}, epsilon {report.Distillation.Epsilon}, every {report.Distillation.Every} teacher records)"))
-            .AddColumns("round", "traffic", "teacher records", "accepted", "small acc.", "large share", "small-softmax share", "KCM acc.", "router APGR");
-        foreach (var round in report.Distillation.Rounds)
-        {
-            rounds.AddRow(
-                round.Round.ToString(CultureInfo.InvariantCulture),
-                round.TrafficSeen.ToString(CultureInfo.InvariantCulture),
-                round.TeacherRecords.ToString(CultureInfo.InvariantCulture),
-                round.Accepted ? "yes" : "no",
-                Percent(round.SmallAccuracy),
-                Percent(round.LargeShare),
-                Percent(round.SmallSoftmaxLargeShare),
-                Percent(round.KcmAccuracy),
-                Number(round.JudgeApgr));
-        }
-
-        AnsiConsole.Write(rounds);
-        AnsiConsole.MarkupLineInterpolated($"best judge on the validation split: [bold]{report.BestRouter}[/]; serving router {report.ServingRouter}; elapsed {report.ElapsedSeconds:F0} s");
+        using var rounds = DistillationRoundsChart.Create(report);
+        console.MarkupLineInterpolated($"distillation rounds: {string.Join(", ", ChartFiles.Save(rounds, folder, DistillationRoundsChart.FileName))}");
     }
 }

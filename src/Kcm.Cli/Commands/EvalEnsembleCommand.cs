@@ -4,6 +4,7 @@ using Kcm.DeePEn.Ensemble;
 using Kcm.DeePEn.Evaluation;
 using Kcm.DeePEn.Tokenizers;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 using static Kcm.Cli.Commands.ReportCells;
 
@@ -85,7 +86,7 @@ internal static class EvalEnsembleCommand
 
                 return 0;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxRuntimeNotFoundException)
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or TokenizerFormatException or OnnxRuntimeException or OnnxProviderUnavailableException)
             {
                 Console.Error.WriteLine($"eval-ensemble: {e.Message}");
                 return 1;
@@ -119,7 +120,7 @@ internal static class EvalEnsembleCommand
                 m.TokensPerSecond.ToString("0", CultureInfo.InvariantCulture));
         }
 
-        AnsiConsole.Write(models);
+        AnsiConsole.Console.WriteTable(models);
         var modes = new Table().Title(Markup.Escape($"Ensemble modes in {report.MainModel}'s vocabulary, {report.Prompts} test prompts"))
             .AddColumns("mode", "next-word acc.", "± s.e.", "vs main +/-", "tokens/s", "ms/token after prompt", "fused steps", "relative matrices");
         foreach (var (name, m) in report.Modes)
@@ -136,7 +137,7 @@ internal static class EvalEnsembleCommand
         }
 
         modes.Caption(Markup.Escape("vs main: prompts right where the main model alone was wrong / wrong where it was right; tokens/s = generated tokens / decoding wall time, each prompt's forward passes included"));
-        AnsiConsole.Write(modes);
+        AnsiConsole.Console.WriteTable(modes);
         var p = report.Perplexity;
         AnsiConsole.MarkupLineInterpolated(
             $"{p.MainModel} perplexity per token on {p.Positions} test positions ({p.Passages} passages): {p.WithoutFusion:F1} without fusion, {p.WithFusion:F1} with fusion ({p.Mode})");

@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kcm.Cli.Cluster;
+using Kcm.Cli.Commands;
 using Kcm.Client;
 using Kcm.Contracts;
 using Kcm.Core.Data;
+using Kcm.Evaluation.Charts;
 using Kcm.Silo.Hosting;
 using Spectre.Console;
 
@@ -27,16 +29,6 @@ internal sealed class DemoRun(DemoOptions options)
     /// <summary>Runs every phase; 0 when everything worked and the large model matched its card, else 1.</summary>
     public async Task<int> RunAsync()
     {
-        if (Console.IsOutputRedirected)
-        {
-            // CI logs: plain text, no colours or cursor movement, lines wide enough for the live descriptions.
-            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
-            });
-            AnsiConsole.Profile.Width = 140;
-        }
-
         var started = DateTimeOffset.UtcNow;
         var total = Stopwatch.StartNew();
         var (train, test) = AnsiConsole.Status().Start("loading Fashion-MNIST", _ => (FashionMnist.LoadTrain(), FashionMnist.LoadTest()));
@@ -53,13 +45,19 @@ internal sealed class DemoRun(DemoOptions options)
         try
         {
             var report = await ServeAsync(started, total, largeCheck, store, train, testSlice).ConfigureAwait(false);
-            AnsiConsole.Write(DemoReportTable.Create(report));
+            AnsiConsole.Console.WriteTable(DemoReportTable.Create(report));
             var jsonPath = options.JsonPath is { } explicitPath
                 ? Path.GetFullPath(explicitPath)
                 : SiloPaths.Resolve(Path.Combine(".kcm", $"demo-{started:yyyyMMdd-HHmmss}.json"));
             Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
             await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, JsonOptions)).ConfigureAwait(false);
             AnsiConsole.MarkupLine("JSON copy: " + Markup.Escape(jsonPath));
+            using (var chart = DemoChart.Create(report))
+            {
+                var files = ChartFiles.Save(chart, Path.GetDirectoryName(jsonPath)!, Path.GetFileNameWithoutExtension(jsonPath));
+                AnsiConsole.MarkupLine("chart: " + Markup.Escape(string.Join(", ", files)));
+            }
+
             if (!largeCheck.Matches)
             {
                 AnsiConsole.MarkupLine("[red]The large model's measured test accuracy differs from its card.[/]");

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using Kcm.Core.Data;
+using Kcm.Evaluation;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 
 namespace Kcm.Cli.Demo;
 
-/// <summary>Phase 1: the shipped large model on the whole test set through <see cref="OnnxSession"/>, with a progress bar.</summary>
+/// <summary>Phase 1: the shipped large model on the whole test set through <see cref="OnnxClassifier"/> (ONNX Runtime), with a progress bar.</summary>
 internal static class LargeModelPhase
 {
     private const int BatchSize = 256;
@@ -13,7 +15,7 @@ internal static class LargeModelPhase
     public static async Task<LargeModelCheck> RunAsync(string modelPath, Dataset test)
     {
         var card = ModelCard.ReadFor(modelPath);
-        using var session = OnnxSession.Load(modelPath, new OnnxSessionOptions { IntraOpThreads = 2 });
+        using var model = OnnxClassifier.Load(modelPath, new OnnxSessionOptions { IntraOpThreads = 2 });
         var logits = new float[BatchSize * test.ClassCount];
         var correct = 0;
         var stopwatch = Stopwatch.StartNew();
@@ -26,7 +28,7 @@ internal static class LargeModelPhase
                 {
                     var count = Math.Min(BatchSize, test.Count - first);
                     // Each batch runs off the render thread so the bar keeps moving.
-                    correct += await Task.Run(() => ScoreBatch(session, test, first, count, logits)).ConfigureAwait(false);
+                    correct += await Task.Run(() => ScoreBatch(model, test, first, count, logits)).ConfigureAwait(false);
                     task.Value = first + count;
                     task.Description = $"large model (ONNX) on the test set: {task.Value / stopwatch.Elapsed.TotalSeconds:N0} images/s";
                 }
@@ -39,13 +41,13 @@ internal static class LargeModelPhase
             ? Math.Abs(correct - cardCorrect) <= card.NearTies
             : Math.Abs(measured - card.TestAccuracy) <= 0.0001 + (double)card.NearTies / test.Count;
         return new LargeModelCheck(
-            modelPath, session.Runtime.Version, test.Count, correct, measured, card.TestAccuracy, card.TestCorrect, matches, test.Count / seconds);
+            modelPath, OrtEnv.Instance().GetVersionString(), test.Count, correct, measured, card.TestAccuracy, card.TestCorrect, matches, test.Count / seconds);
     }
 
-    private static int ScoreBatch(OnnxSession session, Dataset test, int first, int count, float[] logits)
+    private static int ScoreBatch(OnnxClassifier model, Dataset test, int first, int count, float[] logits)
     {
         var classes = test.ClassCount;
-        session.Run(test.Features.AsSpan(first * test.FeatureCount, count * test.FeatureCount), count, logits.AsSpan(0, count * classes));
+        model.Logits(test.Features.AsSpan(first * test.FeatureCount, count * test.FeatureCount), count, logits.AsSpan(0, count * classes));
         var correct = 0;
         for (var i = 0; i < count; i++)
         {

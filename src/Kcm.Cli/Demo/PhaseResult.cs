@@ -3,7 +3,8 @@ namespace Kcm.Cli.Demo;
 /// <summary>
 /// What one traffic phase measured through the client (latencies in milliseconds). Small and large latencies are the
 /// server-side time of each sample's route (small: judge and small model; large: also the queue and the large model);
-/// request latencies are the client-side round trips of whole requests.
+/// request latencies are the client-side round trips of whole requests. <c>Timeline</c> holds the figures window by
+/// window and the swaps, for the demo's chart.
 /// </summary>
 internal sealed record PhaseResult(
     string Name,
@@ -21,4 +22,5 @@ internal sealed record PhaseResult(
     double RequestLatencyP50,
     double RequestLatencyP99,
     int FirstSmallVersion,
-    int LastSmallVersion);
+    int LastSmallVersion,
+    PhaseTimeline Timeline);

@@ -25,6 +25,7 @@ internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, Demo
         var requestLatency = new double[batchCount];
         long answered = 0, correct = 0, large = 0;
         var newestVersion = 0;
+        var waveStarts = new List<int>();
 
         var stopwatch = new Stopwatch();
         var pausing = 0;
@@ -38,6 +39,7 @@ internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, Demo
             {
                 var from = (int)((long)wave * batchCount / waves);
                 var to = (int)((long)(wave + 1) * batchCount / waves);
+                waveStarts.Add(from * options.Batch);
                 stopwatch.Start();
                 await Parallel.ForEachAsync(Enumerable.Range(from, to - from), parallel, SendBatchAsync).ConfigureAwait(false);
                 stopwatch.Stop();
@@ -112,7 +114,8 @@ internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, Demo
 
         await work.ConfigureAwait(false);
         var seconds = stopwatch.Elapsed.TotalSeconds;
-        return Summarise(name, data, labels, routes, serverLatency, versions, requestLatency, seconds);
+        var timeline = PhaseTimeline.Build(labels, data.Labels, routes, versions, waveStarts);
+        return Summarise(name, data, labels, routes, serverLatency, versions, requestLatency, seconds, timeline);
     }
 
     private static string Describe(string name, long done, double seconds, long large, long correct, int version, DistillationCounts rounds, bool pausing)
@@ -129,7 +132,8 @@ internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, Demo
     }
 
     private static PhaseResult Summarise(
-        string name, Dataset data, int[] labels, InferenceRoute[] routes, double[] serverLatency, int[] versions, double[] requestLatency, double seconds)
+        string name, Dataset data, int[] labels, InferenceRoute[] routes, double[] serverLatency, int[] versions, double[] requestLatency, double seconds,
+        PhaseTimeline timeline)
     {
         var count = data.Count;
         var small = new List<double>(count);
@@ -168,7 +172,8 @@ internal sealed class TrafficPhase(KcmClient client, MetricsSource metrics, Demo
             Percentile.Of(requests, 50),
             Percentile.Of(requests, 99),
             versions.Min(),
-            versions.Max());
+            versions.Max(),
+            timeline);
     }
 
     private static void InterlockedMax(ref int target, int value)

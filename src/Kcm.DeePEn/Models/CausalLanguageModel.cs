@@ -1,6 +1,7 @@
-using System.Buffers;
 using System.Globalization;
 using Kcm.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Kcm.DeePEn.Models;
 
@@ -11,6 +12,11 @@ namespace Kcm.DeePEn.Models;
 /// the start), so after the prompt each step runs one new token. <see cref="Forward"/> runs one stream;
 /// <see cref="ForwardBatch"/> runs several streams, each with its own cache, in one call. Not thread-safe per cache.
 /// </summary>
+/// <remarks>
+/// Every call goes through an IOBinding: the past tensors are OrtValues over the caches' own buffers, and a single
+/// stream's present tensors are bound as outputs over its cache's spare buffers, so ONNX Runtime writes the new cache
+/// where the next step reads it and nothing is copied out (see <see cref="KeyValueCache"/>).
+/// </remarks>
 public sealed class CausalLanguageModel : IDisposable
 {
     public const string InputIds = "input_ids";
@@ -18,24 +24,25 @@ public sealed class CausalLanguageModel : IDisposable
     public const string PositionIds = "position_ids";
     public const string Logits = "logits";
 
-    private readonly OnnxSession _session;
-    private readonly bool _ownsSession;
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions;
+    private readonly OnnxCallGate _calls;
     private readonly bool _hasAttentionMask;
     private readonly bool _hasPositionIds;
     private readonly string[] _pastKeyNames;
     private readonly string[] _pastValueNames;
-    private readonly string[] _outputNames;
+    private readonly string[] _presentKeyNames;
+    private readonly string[] _presentValueNames;
 
     /// <summary>Wraps a loaded session; <paramref name="ownsSession"/> disposes it with this object.</summary>
-    public CausalLanguageModel(OnnxSession session, bool ownsSession = false)
+    public CausalLanguageModel(InferenceSession session, bool ownsSession = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         _session = session;
-        _ownsSession = ownsSession;
-        var inputs = session.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
-        Require(inputs, InputIds, OnnxElementType.Int64);
-        _hasAttentionMask = Optional(inputs, AttentionMask, OnnxElementType.Int64);
-        _hasPositionIds = Optional(inputs, PositionIds, OnnxElementType.Int64);
+        var inputs = session.InputMetadata;
+        Require(inputs, InputIds, TensorElementType.Int64);
+        _hasAttentionMask = Optional(inputs, AttentionMask, TensorElementType.Int64);
+        _hasPositionIds = Optional(inputs, PositionIds, TensorElementType.Int64);
 
         var layers = 0;
         while (inputs.ContainsKey(PastName(layers, "key")))
@@ -50,44 +57,55 @@ public sealed class CausalLanguageModel : IDisposable
 
         _pastKeyNames = new string[layers];
         _pastValueNames = new string[layers];
-        _outputNames = new string[1 + (2 * layers)];
-        _outputNames[0] = Logits;
+        _presentKeyNames = new string[layers];
+        _presentValueNames = new string[layers];
         var first = inputs[PastName(0, "key")];
-        if (first.Rank != 4 || first.Shape[1] <= 0 || first.Shape[3] <= 0)
+        if (first.Dimensions.Length != 4 || first.Dimensions[1] <= 0 || first.Dimensions[3] <= 0)
         {
-            throw Mismatch(first.Name, "shape [batch, heads, past_sequence, head_dim] with fixed heads and head_dim", first.FormatShape());
+            throw Mismatch(PastName(0, "key"), "shape [batch, heads, past_sequence, head_dim] with fixed heads and head_dim", OnnxShape.Format(first));
         }
 
-        Heads = (int)first.Shape[1];
-        HeadDimension = (int)first.Shape[3];
+        Heads = first.Dimensions[1];
+        HeadDimension = first.Dimensions[3];
         for (var layer = 0; layer < layers; layer++)
         {
             _pastKeyNames[layer] = PastName(layer, "key");
             _pastValueNames[layer] = PastName(layer, "value");
-            Require(inputs, _pastKeyNames[layer], OnnxElementType.Float);
-            Require(inputs, _pastValueNames[layer], OnnxElementType.Float);
-            _outputNames[1 + (2 * layer)] = PresentName(layer, "key");
-            _outputNames[2 + (2 * layer)] = PresentName(layer, "value");
+            Require(inputs, _pastKeyNames[layer], TensorElementType.Float);
+            Require(inputs, _pastValueNames[layer], TensorElementType.Float);
+            _presentKeyNames[layer] = PresentName(layer, "key");
+            _presentValueNames[layer] = PresentName(layer, "value");
         }
 
         var known = new HashSet<string>([InputIds, AttentionMask, PositionIds, .. _pastKeyNames, .. _pastValueNames], StringComparer.Ordinal);
-        if (session.Inputs.FirstOrDefault(i => !known.Contains(i.Name)) is { } extra)
+        if (session.InputNames.FirstOrDefault(name => !known.Contains(name)) is { } extra)
         {
-            throw Mismatch(extra.Name, "only input_ids, attention_mask, position_ids and past_key_values.N.key/value", $"an input '{extra.Name}'");
+            throw Mismatch(extra, "only input_ids, attention_mask, position_ids and past_key_values.N.key/value", $"an input '{extra}'");
         }
 
-        var outputs = session.Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
-        foreach (var name in _outputNames)
+        var outputs = session.OutputMetadata;
+        foreach (var name in (string[])[Logits, .. _presentKeyNames, .. _presentValueNames])
         {
-            if (!outputs.TryGetValue(name, out var output) || output.ElementType != OnnxElementType.Float)
+            if (!outputs.TryGetValue(name, out var output) || output.ElementDataType != TensorElementType.Float)
             {
-                throw Mismatch(name, "a float32 output", output is null ? "no such output" : output.ElementType.ToString());
+                throw Mismatch(name, "a float32 output", output is null ? "no such output" : output.ElementDataType.ToString());
             }
         }
 
-        var logits = outputs[Logits];
-        VocabularySize = logits.Rank == 3 && logits.Shape[2] > 0 ? (int)logits.Shape[2] : -1;
+        var logits = outputs[Logits].Dimensions;
+        VocabularySize = logits.Length == 3 && logits[2] > 0 ? logits[2] : -1;
         Layers = layers;
+
+        // The native run options come last, once nothing above can throw.
+        _runOptions = new RunOptions();
+        _calls = new OnnxCallGate(() =>
+        {
+            _runOptions.Dispose();
+            if (ownsSession)
+            {
+                session.Dispose();
+            }
+        });
     }
 
     public int Layers { get; }
@@ -100,11 +118,22 @@ public sealed class CausalLanguageModel : IDisposable
     /// <summary>The logits' last dimension as declared; -1 when the export leaves it dynamic.</summary>
     public int VocabularySize { get; private set; }
 
-    public OnnxSession Session => _session;
+    public InferenceSession Session => _session;
 
     /// <summary>Loads a model file as a <see cref="CausalLanguageModel"/> that owns its session.</summary>
-    public static CausalLanguageModel Load(string modelPath, OnnxSessionOptions? options = null) =>
-        new(OnnxSession.Load(modelPath, options), ownsSession: true);
+    public static CausalLanguageModel Load(string modelPath, OnnxSessionOptions? options = null)
+    {
+        var session = OnnxSessionLoader.Load(modelPath, options);
+        try
+        {
+            return new CausalLanguageModel(session, ownsSession: true);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
 
     public KeyValueCache CreateCache() => new(Layers, Heads, HeadDimension);
 
@@ -125,47 +154,61 @@ public sealed class CausalLanguageModel : IDisposable
             throw new ArgumentException("The cache was made for another model.", nameof(cache));
         }
 
+        _calls.Enter(this);
+        try
+        {
+            return RunOne(tokens, cache);
+        }
+        finally
+        {
+            _calls.Exit();
+        }
+    }
+
+    private float[] RunOne(ReadOnlySpan<long> tokens, KeyValueCache cache)
+    {
         var past = cache.Length;
         var count = tokens.Length;
-        var inputs = new List<OnnxInputTensor>(3 + (2 * Layers)) { OnnxInputTensor.Int64(InputIds, tokens.ToArray(), 1, count) };
+        var positions = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            positions[i] = past + i;
+        }
+
+        var mask = new long[past + count];
+        Array.Fill(mask, 1L);
+        using var call = new BoundCall(_session);
+        call.Input(InputIds, tokens.ToArray(), 1, count);
         if (_hasAttentionMask)
         {
-            var mask = new long[past + count];
-            Array.Fill(mask, 1L);
-            inputs.Add(OnnxInputTensor.Int64(AttentionMask, mask, 1, past + count));
+            call.Input(AttentionMask, mask, 1, past + count);
         }
 
         if (_hasPositionIds)
         {
-            var positions = new long[count];
-            for (var i = 0; i < count; i++)
-            {
-                positions[i] = past + i;
-            }
-
-            inputs.Add(OnnxInputTensor.Int64(PositionIds, positions, 1, count));
+            call.Input(PositionIds, positions, 1, count);
         }
 
+        call.OutputToCpu(Logits);
         for (var layer = 0; layer < Layers; layer++)
         {
-            inputs.Add(OnnxInputTensor.Float(_pastKeyNames[layer], cache.Keys(layer), 1, Heads, past, HeadDimension));
-            inputs.Add(OnnxInputTensor.Float(_pastValueNames[layer], cache.Values(layer), 1, Heads, past, HeadDimension));
+            call.Input(_pastKeyNames[layer], cache.Keys(layer), 1, Heads, past, HeadDimension);
+            call.Input(_pastValueNames[layer], cache.Values(layer), 1, Heads, past, HeadDimension);
+            call.Output(_presentKeyNames[layer], cache.NextKeys(layer, past + count), 1, Heads, past + count, HeadDimension);
+            call.Output(_presentValueNames[layer], cache.NextValues(layer, past + count), 1, Heads, past + count, HeadDimension);
         }
 
-        var outputs = _session.Run(inputs, _outputNames);
+        using var outputs = call.Run(_runOptions);
         var logits = outputs[0];
-        if (logits.Shape.Count != 3 || logits.Shape[0] != 1 || logits.Shape[1] != count)
+        var shape = logits.GetTensorTypeAndShape().Shape;
+        if (shape.Length != 3 || shape[0] != 1 || shape[1] != count)
         {
-            throw Mismatch(Logits, $"shape [1, {count}, vocabulary]", "[" + string.Join(", ", logits.Shape) + "]");
+            throw Mismatch(Logits, $"shape [1, {count}, vocabulary]", OnnxShape.Format(shape));
         }
 
-        VocabularySize = (int)logits.Shape[2];
-        for (var layer = 0; layer < Layers; layer++)
-        {
-            cache.Replace(layer, outputs[1 + (2 * layer)].Values, outputs[2 + (2 * layer)].Values, past + count);
-        }
-
-        return logits.Values;
+        VocabularySize = (int)shape[2];
+        cache.Advance(past + count);
+        return logits.GetTensorDataAsSpan<float>().ToArray();
     }
 
     /// <summary>
@@ -227,105 +270,100 @@ public sealed class CausalLanguageModel : IDisposable
             var separate = new float[tokens.Count][];
             for (var b = 0; b < tokens.Count; b++)
             {
-                var logits = Forward(tokens[b].Span, caches[b]);
-                separate[b] = lastPositionOnly ? logits[^VocabularySize..] : logits;
+                var streamLogits = Forward(tokens[b].Span, caches[b]);
+                separate[b] = lastPositionOnly ? streamLogits[^VocabularySize..] : streamLogits;
             }
 
             return separate;
         }
 
+        _calls.Enter(this);
+        try
+        {
+            return RunPadded(batch, caches, lastPositionOnly);
+        }
+        finally
+        {
+            _calls.Exit();
+        }
+    }
+
+    private float[][] RunPadded(PaddedBatch batch, IReadOnlyList<KeyValueCache> caches, bool lastPositionOnly)
+    {
         var streams = batch.Streams;
-        var inputs = new List<OnnxInputTensor>(3 + (2 * Layers)) { OnnxInputTensor.Int64(InputIds, batch.InputIds(), streams, batch.MaxNew) };
+
+        // Pasts are gathered into one batch tensor and presents split back out (padding makes both copies necessary),
+        // both in memory ONNX Runtime allocates and frees with the call.
+        using var call = new BoundCall(_session);
+        call.Input(InputIds, batch.InputIds(), streams, batch.MaxNew);
         if (_hasAttentionMask)
         {
-            inputs.Add(OnnxInputTensor.Int64(AttentionMask, batch.AttentionMask(), streams, batch.Total));
+            call.Input(AttentionMask, batch.AttentionMask(), streams, batch.Total);
         }
 
         if (_hasPositionIds)
         {
-            inputs.Add(OnnxInputTensor.Int64(PositionIds, batch.PositionIds(), streams, batch.MaxNew));
+            call.Input(PositionIds, batch.PositionIds(), streams, batch.MaxNew);
         }
 
-        var pastLength = streams * Heads * batch.MaxPast * HeadDimension;
-        var rented = new float[2 * Layers][];
-        try
+        call.OutputToCpu(Logits);
+        for (var layer = 0; layer < Layers; layer++)
         {
+            batch.FillPast(layer, keys: true, call.AllocatedInput(_pastKeyNames[layer], streams, Heads, batch.MaxPast, HeadDimension), Heads, HeadDimension);
+            batch.FillPast(layer, keys: false, call.AllocatedInput(_pastValueNames[layer], streams, Heads, batch.MaxPast, HeadDimension), Heads, HeadDimension);
+            call.OutputToCpu(_presentKeyNames[layer]);
+            call.OutputToCpu(_presentValueNames[layer]);
+        }
+
+        using var outputs = call.Run(_runOptions);
+        var logits = outputs[0];
+        var shape = logits.GetTensorTypeAndShape().Shape;
+        if (shape.Length != 3 || shape[0] != streams || shape[1] != batch.MaxNew)
+        {
+            throw Mismatch(Logits, $"shape [{streams}, {batch.MaxNew}, vocabulary]", OnnxShape.Format(shape));
+        }
+
+        var presentLength = (long)streams * Heads * batch.Total * HeadDimension;
+        for (var i = 1; i < outputs.Count; i++)
+        {
+            if (outputs[i].GetTensorTypeAndShape().ElementCount != presentLength)
+            {
+                throw Mismatch(i % 2 == 1 ? _presentKeyNames[(i - 1) / 2] : _presentValueNames[(i - 1) / 2], $"shape [{streams}, {Heads}, {batch.Total}, {HeadDimension}]", OnnxShape.Format(outputs[i].GetTensorTypeAndShape().Shape));
+            }
+        }
+
+        VocabularySize = (int)shape[2];
+        var values = logits.GetTensorDataAsSpan<float>();
+        var result = new float[streams][];
+        for (var b = 0; b < streams; b++)
+        {
+            result[b] = batch.LogitsOf(b, values, VocabularySize, lastPositionOnly);
+        }
+
+        // Caches change only after every output checked out, so a failed call leaves every stream as it was.
+        for (var b = 0; b < streams; b++)
+        {
+            var length = batch.Past(b) + batch.New(b);
             for (var layer = 0; layer < Layers; layer++)
             {
-                for (var part = 0; part < 2; part++)
-                {
-                    var buffer = rented[(2 * layer) + part] = ArrayPool<float>.Shared.Rent(Math.Max(1, pastLength));
-                    batch.FillPast(layer, keys: part == 0, buffer.AsSpan(0, pastLength), Heads, HeadDimension);
-                    var name = part == 0 ? _pastKeyNames[layer] : _pastValueNames[layer];
-                    inputs.Add(OnnxInputTensor.Float(name, buffer.AsMemory(0, pastLength), streams, Heads, batch.MaxPast, HeadDimension));
-                }
+                batch.CopyPresent(b, outputs[1 + (2 * layer)].GetTensorDataAsSpan<float>(), caches[b].NextKeys(layer, length).Span, Heads, HeadDimension);
+                batch.CopyPresent(b, outputs[2 + (2 * layer)].GetTensorDataAsSpan<float>(), caches[b].NextValues(layer, length).Span, Heads, HeadDimension);
             }
 
-            var outputs = _session.Run(inputs, _outputNames);
-            var logits = outputs[0];
-            if (logits.Shape.Count != 3 || logits.Shape[0] != streams || logits.Shape[1] != batch.MaxNew)
-            {
-                throw Mismatch(Logits, $"shape [{streams}, {batch.MaxNew}, vocabulary]", "[" + string.Join(", ", logits.Shape) + "]");
-            }
-
-            VocabularySize = (int)logits.Shape[2];
-            for (var layer = 0; layer < Layers; layer++)
-            {
-                var keys = outputs[1 + (2 * layer)];
-                var values = outputs[2 + (2 * layer)];
-                if (keys.Values.Length != streams * Heads * batch.Total * HeadDimension || values.Values.Length != keys.Values.Length)
-                {
-                    throw Mismatch(keys.Name, $"shape [{streams}, {Heads}, {batch.Total}, {HeadDimension}]", "[" + string.Join(", ", keys.Shape) + "]");
-                }
-            }
-
-            var result = new float[streams][];
-            for (var b = 0; b < streams; b++)
-            {
-                result[b] = batch.LogitsOf(b, logits.Values, VocabularySize, lastPositionOnly);
-            }
-
-            // Caches change only after every output checked out, so a failed call leaves every stream as it was.
-            for (var b = 0; b < streams; b++)
-            {
-                var length = batch.Past(b) + batch.New(b);
-                for (var layer = 0; layer < Layers; layer++)
-                {
-                    caches[b].Replace(
-                        layer,
-                        batch.PresentOf(b, outputs[1 + (2 * layer)].Values, Heads, HeadDimension),
-                        batch.PresentOf(b, outputs[2 + (2 * layer)].Values, Heads, HeadDimension),
-                        length);
-                }
-            }
-
-            return result;
+            caches[b].Advance(length);
         }
-        finally
-        {
-            foreach (var buffer in rented)
-            {
-                if (buffer is not null)
-                {
-                    ArrayPool<float>.Shared.Return(buffer);
-                }
-            }
-        }
+
+        return result;
     }
 
-    public void Dispose()
-    {
-        if (_ownsSession)
-        {
-            _session.Dispose();
-        }
-    }
+    /// <summary>Refuses new calls; the run options (and an owned session) are freed once running calls end.</summary>
+    public void Dispose() => _calls.Close();
 
     private static string PastName(int layer, string part) => string.Create(CultureInfo.InvariantCulture, $"past_key_values.{layer}.{part}");
 
     private static string PresentName(int layer, string part) => string.Create(CultureInfo.InvariantCulture, $"present.{layer}.{part}");
 
-    private static void Require(Dictionary<string, OnnxTensorInfo> inputs, string name, OnnxElementType type)
+    private static void Require(IReadOnlyDictionary<string, NodeMetadata> inputs, string name, TensorElementType type)
     {
         if (!Optional(inputs, name, type))
         {
@@ -333,14 +371,14 @@ public sealed class CausalLanguageModel : IDisposable
         }
     }
 
-    private static bool Optional(Dictionary<string, OnnxTensorInfo> inputs, string name, OnnxElementType type)
+    private static bool Optional(IReadOnlyDictionary<string, NodeMetadata> inputs, string name, TensorElementType type)
     {
         if (!inputs.TryGetValue(name, out var info))
         {
             return false;
         }
 
-        return info.ElementType == type ? true : throw Mismatch(name, type.ToString(), info.ElementType.ToString());
+        return info.ElementDataType == type ? true : throw Mismatch(name, type.ToString(), info.ElementDataType.ToString());
     }
 
     private static OnnxTensorMismatchException Mismatch(string name, string expected, string actual) => new(name, expected, actual);

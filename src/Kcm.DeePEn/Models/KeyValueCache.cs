@@ -2,25 +2,26 @@ namespace Kcm.DeePEn.Models;
 
 /// <summary>
 /// One sequence's attention key/value cache for a <see cref="CausalLanguageModel"/>: per layer a key and a value
-/// tensor of shape [1, heads, Length, headDimension], as the model's present.N.key/value outputs gave them.
+/// tensor of shape [1, heads, Length, headDimension]. Each tensor has two buffers: the model reads the past from the
+/// current one and ONNX Runtime writes the present straight into the spare one (bound as the output), and a successful
+/// step swaps them, so no step copies the cache and a failed step leaves it as it was.
 /// </summary>
 public sealed class KeyValueCache
 {
     private readonly float[][] _keys;
     private readonly float[][] _values;
+    private readonly float[][] _spareKeys;
+    private readonly float[][] _spareValues;
 
     internal KeyValueCache(int layers, int heads, int headDimension)
     {
         Layers = layers;
         Heads = heads;
         HeadDimension = headDimension;
-        _keys = new float[layers][];
-        _values = new float[layers][];
-        for (var layer = 0; layer < layers; layer++)
-        {
-            _keys[layer] = [];
-            _values[layer] = [];
-        }
+        _keys = Empty(layers);
+        _values = Empty(layers);
+        _spareKeys = Empty(layers);
+        _spareValues = Empty(layers);
     }
 
     public int Layers { get; }
@@ -32,20 +33,30 @@ public sealed class KeyValueCache
     /// <summary>Tokens the cache holds (the past sequence length).</summary>
     public int Length { get; private set; }
 
-    internal float[] Keys(int layer) => _keys[layer];
+    /// <summary>Layer <paramref name="layer"/>'s keys [1, heads, Length, headDim] as the model reads them.</summary>
+    internal Memory<float> Keys(int layer) => _keys[layer].AsMemory(0, Size(Length));
 
-    internal float[] Values(int layer) => _values[layer];
+    internal Memory<float> Values(int layer) => _values[layer].AsMemory(0, Size(Length));
 
-    internal void Replace(int layer, float[] keys, float[] values, int length)
+    /// <summary>Where the next step's keys [1, heads, <paramref name="length"/>, headDim] go; current only after <see cref="Advance"/>.</summary>
+    internal Memory<float> NextKeys(int layer, int length) => Spare(_spareKeys, layer, length);
+
+    internal Memory<float> NextValues(int layer, int length) => Spare(_spareValues, layer, length);
+
+    /// <summary>Makes what was written to the Next buffers of every layer the cache, now <paramref name="length"/> tokens long.</summary>
+    internal void Advance(int length)
     {
-        var expected = (long)Heads * length * HeadDimension;
-        if (keys.Length != expected || values.Length != expected)
+        for (var layer = 0; layer < Layers; layer++)
         {
-            throw new InvalidOperationException($"Layer {layer}'s present tensors hold {keys.Length} and {values.Length} values, expected {expected} for [1, {Heads}, {length}, {HeadDimension}].");
+            if (_spareKeys[layer].Length < Size(length) || _spareValues[layer].Length < Size(length))
+            {
+                throw new InvalidOperationException($"Layer {layer}'s next tensors were not made for {length} tokens.");
+            }
+
+            (_keys[layer], _spareKeys[layer]) = (_spareKeys[layer], _keys[layer]);
+            (_values[layer], _spareValues[layer]) = (_spareValues[layer], _values[layer]);
         }
 
-        _keys[layer] = keys;
-        _values[layer] = values;
         Length = length;
     }
 
@@ -61,8 +72,8 @@ public sealed class KeyValueCache
 
         for (var layer = 0; layer < Layers; layer++)
         {
-            _keys[layer] = Cut(_keys[layer], length);
-            _values[layer] = Cut(_values[layer], length);
+            Cut(_keys[layer], length);
+            Cut(_values[layer], length);
         }
 
         Length = length;
@@ -71,15 +82,34 @@ public sealed class KeyValueCache
     /// <summary>Empties the cache.</summary>
     public void Clear() => Truncate(0);
 
-    private float[] Cut(float[] tensor, int length)
+    private static float[][] Empty(int layers)
     {
-        var cut = new float[Heads * length * HeadDimension];
-        var rowLength = length * HeadDimension;
-        for (var head = 0; head < Heads; head++)
+        var buffers = new float[layers][];
+        Array.Fill(buffers, []);
+        return buffers;
+    }
+
+    private int Size(int length) => Heads * length * HeadDimension;
+
+    private Memory<float> Spare(float[][] buffers, int layer, int length)
+    {
+        var size = Size(length);
+        if (buffers[layer].Length < size)
         {
-            tensor.AsSpan(head * Length * HeadDimension, rowLength).CopyTo(cut.AsSpan(head * rowLength, rowLength));
+            // Grown geometrically, so decoding token by token reallocates a logarithmic number of times.
+            buffers[layer] = new float[Math.Max(size, 2 * buffers[layer].Length)];
         }
 
-        return cut;
+        return buffers[layer].AsMemory(0, size);
+    }
+
+    // Head h moves from h * Length * headDim to h * length * headDim: never forward, so in place, head by head.
+    private void Cut(float[] tensor, int length)
+    {
+        var rowLength = length * HeadDimension;
+        for (var head = 1; head < Heads; head++)
+        {
+            tensor.AsSpan(head * Length * HeadDimension, rowLength).CopyTo(tensor.AsSpan(head * rowLength, rowLength));
+        }
     }
 }

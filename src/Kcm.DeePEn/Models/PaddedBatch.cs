@@ -128,40 +128,37 @@ internal sealed class PaddedBatch
         {
             var cache = _caches[b];
             var past = _pasts[b];
-            var source = keys ? cache.Keys(layer) : cache.Values(layer);
+            var source = (keys ? cache.Keys(layer) : cache.Values(layer)).Span;
             for (var h = 0; h < heads; h++)
             {
                 var row = destination.Slice(((b * heads) + h) * block, block);
                 var pad = (MaxPast - past) * headDimension;
                 row[..pad].Clear();
-                source.AsSpan(h * past * headDimension, past * headDimension).CopyTo(row[pad..]);
+                source.Slice(h * past * headDimension, past * headDimension).CopyTo(row[pad..]);
             }
         }
     }
 
     /// <summary>
-    /// Stream <paramref name="stream"/>'s part of a present tensor [B, heads, Total, headDim]: its past and new
-    /// positions, as a [1, heads, past + new, headDim] tensor for its cache.
+    /// Copies stream <paramref name="stream"/>'s part of a present tensor [B, heads, Total, headDim] (its past and new
+    /// positions) into <paramref name="destination"/>, a [1, heads, past + new, headDim] tensor for its cache.
     /// </summary>
-    public float[] PresentOf(int stream, float[] present, int heads, int headDimension)
+    public void CopyPresent(int stream, ReadOnlySpan<float> present, Span<float> destination, int heads, int headDimension)
     {
         var length = Past(stream) + New(stream);
         var start = MaxPast - Past(stream);
-        var part = new float[heads * length * headDimension];
         for (var h = 0; h < heads; h++)
         {
-            present.AsSpan(((((stream * heads) + h) * Total) + start) * headDimension, length * headDimension)
-                .CopyTo(part.AsSpan(h * length * headDimension));
+            present.Slice(((((stream * heads) + h) * Total) + start) * headDimension, length * headDimension)
+                .CopyTo(destination.Slice(h * length * headDimension));
         }
-
-        return part;
     }
 
     /// <summary>Stream <paramref name="stream"/>'s logits from [B, MaxNew, vocabulary]: every new position, or only its last.</summary>
-    public float[] LogitsOf(int stream, float[] logits, int vocabulary, bool lastPositionOnly)
+    public float[] LogitsOf(int stream, ReadOnlySpan<float> logits, int vocabulary, bool lastPositionOnly)
     {
         var count = New(stream);
         var first = lastPositionOnly ? count - 1 : 0;
-        return logits.AsSpan(((stream * MaxNew) + first) * vocabulary, (count - first) * vocabulary).ToArray();
+        return logits.Slice(((stream * MaxNew) + first) * vocabulary, (count - first) * vocabulary).ToArray();
     }
 }

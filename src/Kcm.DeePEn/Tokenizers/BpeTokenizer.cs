@@ -1,34 +1,34 @@
-using System.Text;
-using System.Text.Json;
+using System.Buffers;
 
 namespace Kcm.DeePEn.Tokenizers;
 
 /// <summary>
-/// A Hugging Face tokenizer.json with a BPE model, byte-level (GPT-2) or SentencePiece-style: added tokens are
-/// cut out of the text first, the rest is normalised, pre-tokenized and encoded by merge rank. Immutable after
+/// A Hugging Face tokenizer.json with a BPE model of one of the two kinds the ensemble uses: byte-level (GPT-2),
+/// encoded and decoded by Microsoft.ML.Tokenizers (<see cref="ByteLevelBpe"/>), or SentencePiece-style with byte
+/// fallback (Llama-2's layout, <see cref="SentencePieceBpe"/>). Added tokens are cut out of the text first (longest
+/// first) and each stretch between them is encoded on its own, as Hugging Face's tokenizers do. Immutable after
 /// loading and safe to share between threads.
 /// </summary>
 public sealed class BpeTokenizer
 {
+    private readonly ITokenizerModel _model;
+    private readonly string[] _tokens;
+    private readonly Dictionary<string, int> _ids;
     private readonly AddedToken[] _addedByLength;
+    private readonly SearchValues<char> _addedFirstCharacters;
     private readonly Dictionary<int, AddedToken> _addedById;
-    private readonly Dictionary<string, AddedToken> _addedByContent;
 
-    private BpeTokenizer(string source, BpeModel model, TextNormalizer normalizer, PreTokenizer preTokenizer, TokenDecoder decoder, AddedToken[] added)
+    private BpeTokenizer(string source, TokenizerJsonFile file, ITokenizerModel model)
     {
         Source = source;
-        Model = model;
-        Normalizer = normalizer;
-        PreTokenizer = preTokenizer;
-        Decoder = decoder;
-        AddedTokens = added;
-        _addedByLength = [.. added.Where(a => a.Content.Length > 0).OrderByDescending(a => a.Content.Length)];
-        _addedById = added.ToDictionary(a => a.Id);
-        _addedByContent = added.GroupBy(a => a.Content, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        VocabularySize = Math.Max(model.Size, added.Length == 0 ? 0 : added.Max(a => a.Id) + 1);
-        Kind = preTokenizer.UsesByteLevel ? TokenizerKind.ByteLevel
-            : preTokenizer.UsesMetaspace || normalizer.PrependsMetaspace || normalizer.ReplacesSpaceWithMetaspace || model.ByteFallback ? TokenizerKind.SentencePiece
-            : TokenizerKind.Plain;
+        Kind = file.Kind;
+        AddedTokens = file.AddedTokens;
+        _model = model;
+        _tokens = file.Tokens;
+        _ids = file.Vocabulary;
+        _addedByLength = [.. file.AddedTokens.OrderByDescending(a => a.Content.Length)];
+        _addedFirstCharacters = SearchValues.Create([.. file.AddedTokens.Select(a => a.Content[0]).Distinct()]);
+        _addedById = file.AddedTokens.ToDictionary(a => a.Id);
     }
 
     /// <summary>The file it was read from ("json" for text).</summary>
@@ -36,16 +36,8 @@ public sealed class BpeTokenizer
 
     public TokenizerKind Kind { get; }
 
-    /// <summary>One past the largest id of the model vocabulary and the added tokens.</summary>
-    public int VocabularySize { get; }
-
-    public BpeModel Model { get; }
-
-    public TextNormalizer Normalizer { get; }
-
-    public PreTokenizer PreTokenizer { get; }
-
-    public TokenDecoder Decoder { get; }
+    /// <summary>One past the largest token id.</summary>
+    public int VocabularySize => _tokens.Length;
 
     public IReadOnlyList<AddedToken> AddedTokens { get; }
 
@@ -65,102 +57,68 @@ public sealed class BpeTokenizer
     /// <summary>Reads tokenizer.json text (UTF-8 bytes).</summary>
     public static BpeTokenizer Parse(ReadOnlySpan<byte> json, string source = "json")
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 256 });
-        }
-        catch (JsonException error)
-        {
-            throw new TokenizerFormatException(source, "not valid JSON: " + error.Message, error);
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model))
-            {
-                throw new TokenizerFormatException(source, "no \"model\" object.");
-            }
-
-            try
-            {
-                return new BpeTokenizer(
-                    source,
-                    BpeModel.Read(model, source),
-                    TextNormalizer.Read(Optional(root, "normalizer"), source),
-                    PreTokenizer.Read(Optional(root, "pre_tokenizer"), source),
-                    TokenDecoder.Read(Optional(root, "decoder"), source),
-                    ReadAddedTokens(root, source));
-            }
-            catch (Exception error) when (error is InvalidOperationException or FormatException or KeyNotFoundException)
-            {
-                throw new TokenizerFormatException(source, "a field has the wrong type: " + error.Message, error);
-            }
-        }
+        var file = TokenizerJsonFile.Read(json, source);
+        ITokenizerModel model = file.Kind == TokenizerKind.ByteLevel ? ByteLevelBpe.Create(file, source) : SentencePieceBpe.Create(file);
+        return new BpeTokenizer(source, file, model);
     }
 
     /// <summary>The token ids of <paramref name="text"/> (no beginning-of-sequence token is added).</summary>
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>(text.Length / 2 + 4);
+        var ids = new List<int>(text.Length / 3 + 4);
         var start = 0;
         var position = 0;
-        while (position < text.Length)
+        while (position < text.Length && _addedByLength.Length > 0)
         {
-            var added = MatchAddedToken(text, position);
-            if (added is null)
+            var next = text.AsSpan(position).IndexOfAny(_addedFirstCharacters);
+            if (next < 0)
+            {
+                break;
+            }
+
+            position += next;
+            if (MatchAddedToken(text.AsSpan(position)) is not { } added)
             {
                 position++;
                 continue;
             }
 
-            EncodeSegment(text[start..position], atTextStart: start == 0, ids);
+            EncodeStretch(text.AsSpan(start, position - start), ids);
             ids.Add(added.Id);
             position += added.Content.Length;
             start = position;
         }
 
-        EncodeSegment(text[start..], atTextStart: start == 0, ids);
+        EncodeStretch(text.AsSpan(start), ids);
         return [.. ids];
     }
 
-    /// <summary>The text of <paramref name="ids"/>, through the tokenizer's decoder; special tokens kept unless <paramref name="skipSpecialTokens"/>.</summary>
+    /// <summary>The text of <paramref name="ids"/>; special tokens kept unless <paramref name="skipSpecialTokens"/>.</summary>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
     {
-        var tokens = new List<string>(ids.Length);
+        var kept = ids.Length <= 256 ? stackalloc int[ids.Length] : new int[ids.Length];
+        var count = 0;
         foreach (var id in ids)
         {
-            if (_addedById.TryGetValue(id, out var added))
+            if ((uint)id >= (uint)_tokens.Length)
             {
-                if (!(skipSpecialTokens && added.Special))
-                {
-                    tokens.Add(added.Content);
-                }
-
-                continue;
+                throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is not in the vocabulary of {Source} (size {VocabularySize}).");
             }
 
-            tokens.Add(Model.Token(id) ?? throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is not in the vocabulary of {Source} (size {VocabularySize})."));
+            if (!(skipSpecialTokens && _addedById.TryGetValue(id, out var added) && added.Special))
+            {
+                kept[count++] = id;
+            }
         }
 
-        return Decoder.Decode(tokens);
+        return _model.Decode(kept[..count]);
     }
 
     /// <summary>The token's string as the vocabulary spells it (e.g. "Ġthe" or "▁the"), or null for an unused id.</summary>
-    public string? IdToToken(int id) => _addedById.TryGetValue(id, out var added) ? added.Content : Model.Token(id);
+    public string? IdToToken(int id) => (uint)id < (uint)_tokens.Length && _tokens[id].Length > 0 ? _tokens[id] : null;
 
-    public bool TryTokenToId(string token, out int id)
-    {
-        if (_addedByContent.TryGetValue(token, out var added))
-        {
-            id = added.Id;
-            return true;
-        }
-
-        return Model.TryGetId(token, out id);
-    }
+    public bool TryTokenToId(string token, out int id) => _ids.TryGetValue(token, out id);
 
     public bool IsAddedToken(int id) => _addedById.ContainsKey(id);
 
@@ -169,85 +127,26 @@ public sealed class BpeTokenizer
     /// "Ġthe" and a SentencePiece "▁the" both give "▁the"). Null for tokens that are not text of their own: added
     /// and special tokens, byte-fallback tokens, and byte-level tokens holding an incomplete UTF-8 sequence.
     /// </summary>
-    public string? NormalizedToken(int id)
+    public string? NormalizedToken(int id) => _addedById.ContainsKey(id) || IdToToken(id) is null ? null : _model.WordText(id);
+
+    private void EncodeStretch(ReadOnlySpan<char> text, List<int> ids)
     {
-        if (_addedById.ContainsKey(id) || Model.Token(id) is not { Length: > 0 } token)
+        if (!text.IsEmpty)
         {
-            return null;
-        }
-
-        switch (Kind)
-        {
-            case TokenizerKind.ByteLevel:
-                var bytes = new byte[token.Length];
-                for (var i = 0; i < token.Length; i++)
-                {
-                    if (!ByteLevelAlphabet.TryDecode(token[i], out bytes[i]))
-                    {
-                        return null;
-                    }
-                }
-
-                var strict = new UTF8Encoding(false, true);
-                try
-                {
-                    return strict.GetString(bytes).Replace(" ", TokenizerJson.Metaspace, StringComparison.Ordinal);
-                }
-                catch (DecoderFallbackException)
-                {
-                    return null;
-                }
-
-            case TokenizerKind.SentencePiece:
-                return BpeModel.TryParseByteToken(token, out _) ? null : token;
-            default:
-                return token;
+            _model.Encode(text, ids);
         }
     }
 
-    private void EncodeSegment(string segment, bool atTextStart, List<int> ids)
-    {
-        if (segment.Length == 0)
-        {
-            return;
-        }
-
-        foreach (var piece in PreTokenizer.Split(Normalizer.Apply(segment), atTextStart))
-        {
-            Model.Encode(piece, ids);
-        }
-    }
-
-    private AddedToken? MatchAddedToken(string text, int position)
+    private AddedToken? MatchAddedToken(ReadOnlySpan<char> text)
     {
         foreach (var added in _addedByLength)
         {
-            if (string.CompareOrdinal(text, position, added.Content, 0, added.Content.Length) == 0)
+            if (text.StartsWith(added.Content, StringComparison.Ordinal))
             {
                 return added;
             }
         }
 
         return null;
-    }
-
-    private static JsonElement Optional(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) ? value : default;
-
-    private static AddedToken[] ReadAddedTokens(JsonElement root, string source)
-    {
-        if (!root.TryGetProperty("added_tokens", out var list) || list.ValueKind == JsonValueKind.Null)
-        {
-            return [];
-        }
-
-        var tokens = new List<AddedToken>();
-        foreach (var item in list.EnumerateArray())
-        {
-            var id = item.TryGetProperty("id", out var idElement) ? idElement.GetInt32() : throw new TokenizerFormatException(source, "an added token has no id.");
-            tokens.Add(new AddedToken(id, TokenizerJson.String(item, "content", source), TokenizerJson.Bool(item, "special", false)));
-        }
-
-        return [.. tokens];
     }
 }

@@ -1,6 +1,6 @@
 namespace Kcm.DeePEn.Tokenizers;
 
-/// <summary>A tokenizer.json that cannot be read, or that uses a component this reader does not implement.</summary>
+/// <summary>A tokenizer.json that cannot be read, or that is not one of the two supported layouts (see <see cref="BpeTokenizer"/>).</summary>
 public sealed class TokenizerFormatException : Exception
 {
     public TokenizerFormatException(string source, string problem)

@@ -3,9 +3,6 @@ namespace Kcm.DeePEn.Tokenizers;
 /// <summary>How a BPE vocabulary marks the start of a word, which decides how its tokens are normalised for anchors.</summary>
 public enum TokenizerKind
 {
-    /// <summary>No word-start marker known: tokens are compared as they are.</summary>
-    Plain,
-
     /// <summary>GPT-2 style: tokens are spelled in the byte-to-unicode alphabet, a leading space shows as "Ġ".</summary>
     ByteLevel,
 

@@ -30,10 +30,6 @@ public sealed class EnsembleOptions
     /// <value>Default 1; 0 (one per core) to 64.</value>
     public int IntraOpThreads { get; set; } = 1;
 
-    /// <summary>Explicit path of libonnxruntime.so.1; when unset it is found as for the other models (see docs/onnx.md).</summary>
-    /// <value>Default null.</value>
-    public string? OnnxLibraryPath { get; set; }
-
     public TimeSpan QueueTimeout => TimeSpan.FromMilliseconds(QueueTimeoutMilliseconds);
 
     /// <summary>The problems with these settings, one message per bad field (empty when valid).</summary>

@@ -18,16 +18,24 @@ public sealed class EmbeddedModelOptions
     /// <value>Default null (hints skipped).</value>
     public string? HintInputName { get; set; }
 
-    /// <summary>The ONNX Runtime native library; unset means the binding's own search (KCM_ONNXRUNTIME_PATH, KCM_HOME/.native, ...).</summary>
-    public string? OnnxLibraryPath { get; set; }
-
-    /// <summary>Where the large model runs: Cpu, or Cuda on GPU nodes (fails at start with a clear message where the CUDA provider or a GPU is absent; never falls back to CPU).</summary>
+    /// <summary>
+    /// Where the large model runs: Cpu, or Cuda on GPU nodes (needs the GPU flavour build; fails at start with a clear
+    /// message where the CUDA provider, its libraries or a GPU are absent; never falls back to CPU).
+    /// </summary>
     /// <value>Default Cpu.</value>
     public OnnxExecutionProvider ExecutionProvider { get; set; } = OnnxExecutionProvider.Cpu;
+
+    /// <summary>The CUDA device the large model runs on (only with <see cref="ExecutionProvider"/> Cuda).</summary>
+    /// <value>Default 0.</value>
+    public int DeviceId { get; set; }
 
     /// <summary>ONNX Runtime intra-op threads per large model session.</summary>
     /// <value>Default 1; 1 to 64.</value>
     public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>ONNX Runtime's graph rewrites when the large model loads: Disabled, Basic, Extended or All.</summary>
+    /// <value>Default All.</value>
+    public OnnxGraphOptimizationLevel GraphOptimization { get; set; } = OnnxGraphOptimizationLevel.All;
 
     /// <summary>Labelled training images (the first ones of the training set) the judge and first small model learn from.</summary>
     /// <value>Default 10,000; 100 to 60,000.</value>
@@ -56,6 +64,12 @@ public sealed class EmbeddedModelOptions
     /// <summary>Seed of every training run, so a first start is reproducible.</summary>
     public int Seed { get; set; } = 7;
 
+    /// <summary>The large model's ONNX Runtime session options.</summary>
+    public OnnxSessionOptions SessionOptions() => new()
+    {
+        IntraOpThreads = IntraOpThreads, GraphOptimization = GraphOptimization, ExecutionProvider = ExecutionProvider, DeviceId = DeviceId,
+    };
+
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
     public void Validate()
     {
@@ -71,6 +85,8 @@ public sealed class EmbeddedModelOptions
         }
 
         Check(IntraOpThreads is >= 1 and <= 64, nameof(IntraOpThreads), "1 to 64", IntraOpThreads);
+        // Threads are checked above, in this section's narrower range; the session options check the rest.
+        problems.AddRange((SessionOptions() with { IntraOpThreads = 1 }).Problems($"{SectionName}:").Select(p => p + "."));
         Check(SeedSamples is >= 100 and <= 60_000, nameof(SeedSamples), "100 to 60000", SeedSamples);
         Check(Epochs is >= 1 and <= 100, nameof(Epochs), "1 to 100", Epochs);
         Check(CheckSamples is >= 100 and <= 10_000, nameof(CheckSamples), "100 to 10000", CheckSamples);

@@ -28,31 +28,11 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
             throw new FileNotFoundException($"Fashion-MNIST is not installed under {FashionMnist.DefaultFolder}: run ./kcm setup.");
         }
 
-        var codec = new SafetensorsClassifierCodec();
-        var training = new TrainingOptions { Epochs = options.Epochs, Seed = options.Seed, Threads = options.TrainingThreads };
-        // The guard's check set is the end of the training set (labelled, outside the seed split), so the test set
-        // stays untouched for scoring. Traffic replayed from the training set may include these images unlabelled.
-        var train = FashionMnist.LoadTrain();
-        var checkSet = train.Slice(train.Count - options.CheckSamples, options.CheckSamples);
-        var seed = train.Slice(0, options.SeedSamples);
-
-        var judgeSeries = JudgeGrain.SeriesFor(silo.ModelName);
-        var (judge, judgeVersion) = await LoadNewestAsync(store, judgeSeries, codec, cancellationToken).ConfigureAwait(false);
-        if (judge is null)
-        {
-            var trained = await Task.Run(() => Train(KanClassifier.CreateRandom(KanNetwork.DefaultJudge, options.Seed), seed, training, "judge", cancellationToken), cancellationToken)
-                .ConfigureAwait(false);
-            var stored = await store.SaveAsync(judgeSeries, codec.Encode(trained), trained.Accuracy(checkSet, options.TrainingThreads), cancellationToken).ConfigureAwait(false);
-            (judge, judgeVersion) = (trained, stored.Version);
-        }
-
+        // The large model's sessions first: a CUDA request that cannot be met stops the start before any training.
         var large = new List<ILargeModel>();
         try
         {
-            var sessionOptions = new OnnxSessionOptions
-            {
-                IntraOpThreads = options.IntraOpThreads, LibraryPath = options.OnnxLibraryPath, ExecutionProvider = options.ExecutionProvider,
-            };
+            var sessionOptions = options.SessionOptions();
             for (var i = 0; i < silo.LargePool.InstanceCount; i++)
             {
                 large.Add(new OnnxLargeModel(SiloPaths.Resolve(options.LargeModelPath), options.HintInputName, sessionOptions));
@@ -64,24 +44,50 @@ public sealed class FashionMnistModelSource(EmbeddedModelOptions options, ILogge
             throw;
         }
 
-        var distillation = new DistillationOptions
+        try
         {
-            ConfidenceThreshold = (float)silo.DefaultThreshold, Seed = options.Seed, Threads = options.TrainingThreads, Tolerance = options.GuardTolerance,
-        };
-        var replay = new TeacherReplay(() => LabelledAnchors(seed), options.ReplayRecords);
-        return new ServingModels(
-            judge,
-            ct =>
+            var codec = new SafetensorsClassifierCodec();
+            var training = new TrainingOptions { Epochs = options.Epochs, Seed = options.Seed, Threads = options.TrainingThreads };
+            // The guard's check set is the end of the training set (labelled, outside the seed split), so the test set
+            // stays untouched for scoring. Traffic replayed from the training set may include these images unlabelled.
+            var train = FashionMnist.LoadTrain();
+            var checkSet = train.Slice(train.Count - options.CheckSamples, options.CheckSamples);
+            var seed = train.Slice(0, options.SeedSamples);
+
+            var judgeSeries = JudgeGrain.SeriesFor(silo.ModelName);
+            var (judge, judgeVersion) = await LoadNewestAsync(store, judgeSeries, codec, cancellationToken).ConfigureAwait(false);
+            if (judge is null)
             {
-                var small = Train(MlpClassifier.CreateRandom(MlpNetwork.DefaultSmallModel, options.Seed), seed, training, "small model", ct);
-                return new InitialSmallModel(small, small.Accuracy(checkSet, options.TrainingThreads));
-            },
-            large,
-            codec,
-            new ClassifierDistillationTrainer(new SmallModelDistiller(distillation), checkSet, replay),
-            // The judge's confidence is its max softmax at T = 1, so it learns the teacher at T = 1 (see docs/kcm.md).
-            new ClassifierDistillationTrainer(new JudgeDistiller(distillation with { Temperature = 1f }), checkSet, replay),
-            judgeVersion);
+                var trained = await Task.Run(() => Train(KanClassifier.CreateRandom(KanNetwork.DefaultJudge, options.Seed), seed, training, "judge", cancellationToken), cancellationToken)
+                    .ConfigureAwait(false);
+                var stored = await store.SaveAsync(judgeSeries, codec.Encode(trained), trained.Accuracy(checkSet, options.TrainingThreads), cancellationToken).ConfigureAwait(false);
+                (judge, judgeVersion) = (trained, stored.Version);
+            }
+
+            var distillation = new DistillationOptions
+            {
+                ConfidenceThreshold = (float)silo.DefaultThreshold, Seed = options.Seed, Threads = options.TrainingThreads, Tolerance = options.GuardTolerance,
+            };
+            var replay = new TeacherReplay(() => LabelledAnchors(seed), options.ReplayRecords);
+            return new ServingModels(
+                judge,
+                ct =>
+                {
+                    var small = Train(MlpClassifier.CreateRandom(MlpNetwork.DefaultSmallModel, options.Seed), seed, training, "small model", ct);
+                    return new InitialSmallModel(small, small.Accuracy(checkSet, options.TrainingThreads));
+                },
+                large,
+                codec,
+                new ClassifierDistillationTrainer(new SmallModelDistiller(distillation), checkSet, replay),
+                // The judge's confidence is its max softmax at T = 1, so it learns the teacher at T = 1 (see docs/kcm.md).
+                new ClassifierDistillationTrainer(new JudgeDistiller(distillation with { Temperature = 1f }), checkSet, replay),
+                judgeVersion);
+        }
+        catch
+        {
+            large.ForEach(l => l.Dispose());
+            throw;
+        }
     }
 
     /// <summary>The seed rows as records whose uniform teacher never passes the confidence gate: only their label term counts.</summary>

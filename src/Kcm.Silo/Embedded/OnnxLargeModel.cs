@@ -6,37 +6,41 @@ namespace Kcm.Silo.Embedded;
 /// <summary>
 /// The large model as one ONNX Runtime session taking images [N,1,28,28] (or any single float input of
 /// <see cref="InputSize"/> per sample) and giving logits [N,classes]. When the model declares the configured hint
-/// input, the small model's probabilities [N,classes] go there; otherwise the zero-allocation single-tensor path runs.
+/// input, the small model's probabilities [N,classes] go there too. Both paths run through
+/// <see cref="OnnxBatchRunner"/>, which allocates nothing per batch.
 /// </summary>
 public sealed class OnnxLargeModel : ILargeModel
 {
-    private readonly OnnxSession _session;
-    private readonly string _imageInput;
-    private readonly string _output;
+    private readonly OnnxBatchRunner _runner;
 
     public OnnxLargeModel(string path, string? hintInputName, OnnxSessionOptions options)
     {
-        _session = OnnxSession.Load(path, options);
+        var session = OnnxSessionLoader.Load(path, options);
         try
         {
             Name = Path.GetFileName(path);
-            HintInputName = hintInputName is not null && _session.Inputs.Any(i => i.Name == hintInputName) ? hintInputName : null;
-            var images = _session.Inputs.Where(i => i.Name != HintInputName).ToList();
-            if (images.Count != 1 || _session.Outputs.Count < 1)
+            HintInputName = hintInputName is not null && session.InputMetadata.ContainsKey(hintInputName) ? hintInputName : null;
+            var images = session.InputNames.Where(n => n != HintInputName).ToList();
+            if (images.Count != 1 || session.OutputNames.Count < 1)
             {
                 throw new InvalidDataException(
-                    $"{path} must have one image input (besides the optional hint input) and a logits output; it has inputs {string.Join(", ", _session.Inputs)}.");
+                    $"{path} must have one image input (besides the optional hint input) and a logits output; it has inputs {string.Join(", ", session.InputNames)}.");
             }
 
-            _imageInput = images[0].Name;
-            _output = _session.Outputs[0].Name;
-            InputSize = PerSample(images[0].Shape);
-            ClassCount = PerSample(_session.Outputs[0].Shape);
+            _runner = new OnnxBatchRunner(session, HintInputName is null ? [images[0]] : [images[0], HintInputName], session.OutputNames[0], ownsSession: true);
         }
         catch
         {
-            _session.Dispose();
+            session.Dispose();
             throw;
+        }
+
+        InputSize = _runner.SampleInputLength;
+        ClassCount = _runner.SampleOutputLength;
+        if (HintInputName is not null && _runner.SampleLengthOf(1) != ClassCount)
+        {
+            _runner.Dispose();
+            throw new InvalidDataException($"{path}: the hint input {HintInputName} takes {_runner.SampleLengthOf(1)} values per sample, not one per class ({ClassCount}).");
         }
     }
 
@@ -50,45 +54,18 @@ public sealed class OnnxLargeModel : ILargeModel
 
     public void Run(ReadOnlySpan<float> inputs, ReadOnlySpan<float> hints, int batchSize, Span<float> logits)
     {
+        var images = inputs[..(batchSize * InputSize)];
+        var output = logits[..(batchSize * ClassCount)];
         if (HintInputName is null)
         {
-            _session.Run(inputs, batchSize, logits);
-            return;
+            _runner.Run(images, batchSize, output);
         }
-
-        // The hint path needs two inputs: the general run (it copies, which the hint case accepts).
-        var outputs = _session.Run(
-            [
-                OnnxInputTensor.Float(_imageInput, inputs[..(batchSize * InputSize)].ToArray(), ImageShape(batchSize)),
-                OnnxInputTensor.Float(HintInputName, hints[..(batchSize * ClassCount)].ToArray(), batchSize, ClassCount),
-            ],
-            [_output]);
-        outputs[0].Values.AsSpan(0, batchSize * ClassCount).CopyTo(logits);
-    }
-
-    public void Dispose() => _session.Dispose();
-
-    private long[] ImageShape(int batchSize)
-    {
-        var declared = _session.Inputs.First(i => i.Name == _imageInput).Shape;
-        var shape = declared.ToArray();
-        shape[0] = batchSize;
-        return shape;
-    }
-
-    private static int PerSample(IReadOnlyList<long> shape)
-    {
-        long count = 1;
-        for (var i = 1; i < shape.Count; i++)
+        else
         {
-            if (shape[i] <= 0)
-            {
-                throw new InvalidDataException("Only the batch dimension of the large model may be dynamic.");
-            }
-
-            count *= shape[i];
+            _runner.Run(images, hints[..(batchSize * ClassCount)], batchSize, output);
         }
-
-        return checked((int)count);
     }
+
+    /// <summary>Frees the session once a running batch (if any) has finished.</summary>
+    public void Dispose() => _runner.Dispose();
 }

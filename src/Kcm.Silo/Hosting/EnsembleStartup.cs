@@ -31,7 +31,7 @@ internal sealed class EnsembleStartup(
         EnsemblePool pool;
         try
         {
-            var sessionOptions = new OnnxSessionOptions { IntraOpThreads = settings.IntraOpThreads, LibraryPath = settings.OnnxLibraryPath };
+            var sessionOptions = new OnnxSessionOptions { IntraOpThreads = settings.IntraOpThreads };
             // Mapped from a cache per ensemble name: a restart maps the files (milliseconds) instead of rebuilding them.
             var cache = settings.RelativeCachePath is { Length: > 0 } folder ? SiloPaths.Resolve(folder) : null;
             pool = await Task.Run(() => EnsemblePool.Load(path, sessionOptions, cache), cancellationToken).ConfigureAwait(false);

@@ -64,7 +64,7 @@ def two_inputs():
 
 
 def symbolic():
-    """doubled[batch,seq] = tokens[batch,seq] + tokens: two symbolic dimensions, so only the named Run applies."""
+    """doubled[batch,seq] = tokens[batch,seq] + tokens: two symbolic dimensions, so the batch runner refuses it."""
     graph = helper.make_graph(
         [helper.make_node("Add", ["tokens", "tokens"], ["doubled"])],
         "symbolic",
@@ -72,6 +72,27 @@ def symbolic():
         [helper.make_tensor_value_info("doubled", TensorProto.FLOAT, ["batch", "seq"])],
     )
     save(graph, "symbolic.onnx")
+
+
+def hinted():
+    """logits[N,3] = x[N,4] @ W + 2 * hint[N,3], W as in linear_softmax: two float inputs, like a large model taking a hint."""
+    w = np.array([[(3 * i + j - 5) / 10.0 for j in range(3)] for i in range(4)], dtype=np.float32)
+    two = numpy_helper.from_array(np.array(2.0, dtype=np.float32), "two")
+    graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["x", "W"], ["xw"]),
+            helper.make_node("Mul", ["hint", "two"], ["hint2"]),
+            helper.make_node("Add", ["xw", "hint2"], ["logits"]),
+        ],
+        "hinted",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4]),
+            helper.make_tensor_value_info("hint", TensorProto.FLOAT, ["batch", 3]),
+        ],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 3])],
+        initializer=[numpy_helper.from_array(w, "W"), two],
+    )
+    save(graph, "hinted.onnx")
 
 
 def fixed_batch():
@@ -90,3 +111,4 @@ if __name__ == "__main__":
     two_inputs()
     symbolic()
     fixed_batch()
+    hinted()

@@ -29,16 +29,7 @@ public sealed class EnsembleSilo : IAsyncLifetime
 
     public string ManifestPath => Path.Combine(Folder, "ensemble.json");
 
-    public static OnnxSessionOptions OnnxOptions { get; } = new()
-    {
-        LibraryPath = OnnxLibraryPath,
-        IntraOpThreads = 1,
-    };
-
-    public static string OnnxLibraryPath =>
-        Environment.GetEnvironmentVariable(OnnxRuntimeLibraryResolver.PathVariable) is { Length: > 0 } fromEnvironment && File.Exists(fromEnvironment)
-            ? Path.GetFullPath(fromEnvironment)
-            : RepositoryRoot.Combine(OnnxRuntimeLibraryResolver.RelativeLibraryPath);
+    public static OnnxSessionOptions OnnxOptions { get; } = new() { IntraOpThreads = 1 };
 
     internal TestSilo Silo => _silo ?? throw new InvalidOperationException("Not started.");
 
@@ -77,7 +68,6 @@ public sealed class EnsembleSilo : IAsyncLifetime
         ["Kcm:Ensemble:Manifest"] = manifest,
         ["Kcm:Ensemble:MaxConcurrentGenerations"] = MaxConcurrentGenerations.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Kcm:Ensemble:MaxQueuedGenerations"] = MaxQueuedGenerations.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Kcm:Ensemble:OnnxLibraryPath"] = OnnxLibraryPath,
     };
 
     /// <summary>Copies the three State of the Union model folders into <paramref name="folder"/>.</summary>

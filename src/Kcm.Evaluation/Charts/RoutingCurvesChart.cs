@@ -43,11 +43,12 @@ public static class RoutingCurvesChart
             var shape = point.Rule == "fixed_epsilon" ? MarkerShape.FilledDiamond : point.Rule == "accuracy_tolerance" ? MarkerShape.OpenDiamond : MarkerShape.OpenSquare;
             var marker = plot.Add.Marker(point.LargeShare * 100, point.Accuracy * 100, shape, 13, Colors.Black);
             marker.MarkerLineWidth = 2;
-            marker.LegendText = string.Create(CultureInfo.InvariantCulture, $"KCM, {point.Router}, {point.Rule} {point.Parameter:0.####} (epsilon {point.Epsilon:0.####})");
+            marker.LegendText = string.Create(CultureInfo.InvariantCulture, $"KCM, {point.Rule} (epsilon {point.Epsilon:0.####})");
         }
 
         plot.Axes.SetLimitsX(-2, 102);
-        plot.ShowLegend(Alignment.LowerRight);
+        // Up to 17 routers and three points: the legend sits beside the plot, not over the curves.
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 

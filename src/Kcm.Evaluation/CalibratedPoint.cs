@@ -1,8 +1,17 @@
 namespace Kcm.Evaluation;
 
 /// <summary>
-/// KCM at an epsilon calibrated on the validation split for a target large share: what calibration expected there,
-/// and what the test set then got.
+/// KCM at an epsilon chosen by one calibration rule on the calibration rows (which the large model never trained on):
+/// what calibration promised there (share, accuracy, and large-only accuracy on the same rows) and what the reported
+/// test rows then delivered. With a hint-reading large model, the large model is given the small model's probabilities.
 /// </summary>
 public sealed record CalibratedPoint(
-    string Router, double TargetLargeShare, float Epsilon, double ExpectedLargeShare, double ExpectedAccuracy, double LargeShare, double Accuracy);
+    string Rule,
+    double Parameter,
+    string Router,
+    float Epsilon,
+    double PromisedLargeShare,
+    double PromisedAccuracy,
+    double CalibrationLargeOnlyAccuracy,
+    double LargeShare,
+    double Accuracy);

@@ -5,8 +5,9 @@ namespace Kcm.Evaluation;
 /// many teacher records had been seen, whether the guard accepted the small-model candidate, the small model's test
 /// accuracy, the large share at the fixed epsilon under the serving router (with the judge as distilled so far),
 /// under the seed-trained judge and under the small model's own max-softmax, KCM's test accuracy, and whether the
-/// guard accepted the judge candidate (null when the judge was not distilled this round) the judge's test accuracy, and the KAN
-/// judge's APGR against the current small model (null when the large model is not more accurate than it).
+/// guard accepted the judge candidate (null when the judge was not distilled this round), the distillable judge's test
+/// accuracy as a classifier (null when the serving router has none), and the serving router's APGR against the current
+/// small model (null when the large model is not more accurate than it).
 /// </summary>
 public sealed record DistillationRoundReport(
     int Round,
@@ -19,5 +20,5 @@ public sealed record DistillationRoundReport(
     double KcmAccuracy,
     double SeedJudgeLargeShare,
     bool? JudgeAccepted,
-    double JudgeAccuracy,
+    double? JudgeAccuracy,
     double? JudgeApgr);

@@ -3,26 +3,31 @@ using Kcm.Core.Routing;
 namespace Kcm.Evaluation;
 
 /// <summary>
-/// Sizes and training budgets of one evaluation run. The training file is split in order: the first
-/// <see cref="SeedCount"/> rows are the labelled seed (its last <see cref="ValidationCount"/> rows are the validation
-/// split used for early stopping, calibration and choosing the best router); the rest streams as unlabelled traffic.
+/// Splits, rules and budgets of one evaluation run. The training file is shuffled (stratified, seeded) and cut into
+/// the labelled seed (<see cref="SeedFraction"/>; its last <see cref="ValidationFraction"/> is the validation split for
+/// early stopping and choosing a judge) and the unlabelled traffic (the rest). Thresholds are calibrated on rows the
+/// large model never saw: a calibration file, or <see cref="CalibrationFraction"/> of the test file, which is then
+/// left out of every reported figure. Each part has a minimum size; fractions give way to it.
 /// </summary>
 public sealed record EvaluationOptions
 {
-    /// <value>Labelled seed rows at the start of the training set. Default 10,000.</value>
-    public int SeedCount { get; init; } = 10_000;
+    /// <value>Share of the training file that is the labelled seed (training + validation). Default 0.2.</value>
+    public double SeedFraction { get; init; } = 0.2;
 
-    /// <value>Rows at the end of the seed held out for validation. Default 2,000.</value>
-    public int ValidationCount { get; init; } = 2_000;
+    /// <value>Share of the seed held out for validation. Default 0.2.</value>
+    public double ValidationFraction { get; init; } = 0.2;
 
-    /// <value>Traffic rows after the seed to replay; null = all. Default null.</value>
+    /// <value>Share of the test file used for calibration when no calibration file is given. Default 0.3.</value>
+    public double CalibrationFraction { get; init; } = 0.3;
+
+    /// <value>Traffic rows to replay at most; null = all. Default null.</value>
     public int? TrafficCount { get; init; }
 
-    /// <value>Test rows to use; null = all. Default null.</value>
+    /// <value>Test-file rows to use at most (calibration included); null = all. Default null.</value>
     public int? TestCount { get; init; }
 
-    /// <value>Teacher records between distillation rounds. Default 4,000.</value>
-    public int DistillEvery { get; init; } = 4_000;
+    /// <value>Teacher records between distillation rounds; null = a twelfth of the traffic, at least 50. Default null.</value>
+    public int? DistillEvery { get; init; }
 
     /// <value>Validation accuracy a distilled candidate may lose and still replace the small model. Default 0.003 (0.3 points).</value>
     public double DistillTolerance { get; init; } = 0.003;
@@ -30,23 +35,25 @@ public sealed record EvaluationOptions
     /// <value>Whether each round also trains on the labelled seed rows (label term only), anchoring the small model. Default true.</value>
     public bool DistillWithSeedLabels { get; init; } = true;
 
-    /// <value>Whether each round also distils the KAN judge on the same records (same guard), so the serving judge's
-    /// confidence follows the large model and the large share at fixed epsilon can drop. Default true.</value>
+    /// <value>Whether each round also distils the serving judge (when it is a K-class KAN) on the same records. Default true.</value>
     public bool DistillJudge { get; init; } = true;
 
-    /// <value>Fixed threshold epsilon for the KCM figures and the replay. Default 0.98.</value>
+    /// <value>The paper's fixed threshold epsilon, one of the three calibration rules and the replay's gate. Default 0.98.</value>
     public float Epsilon { get; init; } = ThresholdPolicy.DefaultEpsilon;
 
-    /// <value>Large share the calibrated operating point aims at. Default 0.3.</value>
-    public double TargetLargeShare { get; init; } = 0.3;
+    /// <value>Accuracy KCM may lose against large-only under the tolerance rule (a fraction). Default 0.001 (0.1 points).</value>
+    public double AccuracyTolerance { get; init; } = ThresholdCalibration.DefaultAccuracyTolerance;
 
-    /// <value>The serving router for the KCM, calibrated and replay figures. Default KAN judge.</value>
-    public RouterKind Router { get; init; } = RouterKind.KanJudge;
+    /// <value>Most large-model share under the budget rule. Default 0.3.</value>
+    public double LargeBudget { get; init; } = 0.3;
 
-    /// <value>Most epochs for the judges and the small model on the seed. Default 12.</value>
-    public int Epochs { get; init; } = 12;
+    /// <value>The serving router for the calibrated points and the replay; null = the judge with the best validation APGR. Default null.</value>
+    public RouterKind? Router { get; init; }
 
-    /// <value>Seeds every trainer and the random router. Default 0.</value>
+    /// <value>Most epochs for the judges and the small model on the seed; null = chosen from the data (<see cref="Kcm.Core.Training.TrainingPlan"/>). Default null.</value>
+    public int? Epochs { get; init; }
+
+    /// <value>Seeds the shuffles, every trainer and the random router. Default 0.</value>
     public int Seed { get; init; }
 
     /// <value>Threads for training and scoring. Default the machine's cores.</value>
@@ -55,11 +62,8 @@ public sealed record EvaluationOptions
     /// <summary>A small configuration that runs in seconds, for smoke tests.</summary>
     public static EvaluationOptions Quick { get; } = new()
     {
-        SeedCount = 3_000,
-        ValidationCount = 600,
         TrafficCount = 6_000,
         TestCount = 2_000,
-        DistillEvery = 1_000,
         Epochs = 3,
     };
 
@@ -67,11 +71,9 @@ public sealed record EvaluationOptions
     public void Validate()
     {
         var errors = new List<string>();
-        if (ValidationCount < 1 || SeedCount <= ValidationCount)
-        {
-            errors.Add($"{nameof(SeedCount)} ({SeedCount}) must exceed {nameof(ValidationCount)} ({ValidationCount}), which must be at least 1.");
-        }
-
+        CheckFraction(errors, nameof(SeedFraction), SeedFraction);
+        CheckFraction(errors, nameof(ValidationFraction), ValidationFraction);
+        CheckFraction(errors, nameof(CalibrationFraction), CalibrationFraction);
         if (TrafficCount is < 0)
         {
             errors.Add($"{nameof(TrafficCount)} must not be negative (was {TrafficCount}).");
@@ -82,7 +84,7 @@ public sealed record EvaluationOptions
             errors.Add($"{nameof(TestCount)} must be at least 1 (was {TestCount}).");
         }
 
-        if (DistillEvery < 1)
+        if (DistillEvery is < 1)
         {
             errors.Add($"{nameof(DistillEvery)} must be at least 1 (was {DistillEvery}).");
         }
@@ -97,12 +99,17 @@ public sealed record EvaluationOptions
             errors.Add($"{nameof(Epsilon)} must be in [0, 1] (was {Epsilon}).");
         }
 
-        if (!(TargetLargeShare >= 0.0 && TargetLargeShare <= 1.0))
+        if (!(AccuracyTolerance >= 0.0 && AccuracyTolerance <= 1.0))
         {
-            errors.Add($"{nameof(TargetLargeShare)} must be in [0, 1] (was {TargetLargeShare}).");
+            errors.Add($"{nameof(AccuracyTolerance)} must be in [0, 1] (was {AccuracyTolerance}).");
         }
 
-        if (Epochs < 1)
+        if (!(LargeBudget >= 0.0 && LargeBudget <= 1.0))
+        {
+            errors.Add($"{nameof(LargeBudget)} must be in [0, 1] (was {LargeBudget}).");
+        }
+
+        if (Epochs is < 1)
         {
             errors.Add($"{nameof(Epochs)} must be at least 1 (was {Epochs}).");
         }
@@ -115,6 +122,14 @@ public sealed record EvaluationOptions
         if (errors.Count > 0)
         {
             throw new ArgumentException("Invalid evaluation options: " + string.Join(" ", errors));
+        }
+    }
+
+    private static void CheckFraction(List<string> errors, string name, double value)
+    {
+        if (!(value > 0.0 && value < 1.0))
+        {
+            errors.Add($"{name} must be in (0, 1) (was {value}).");
         }
     }
 }

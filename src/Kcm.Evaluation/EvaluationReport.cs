@@ -2,7 +2,9 @@ namespace Kcm.Evaluation;
 
 /// <summary>
 /// Everything <c>./kcm eval</c> measures; serialised with snake_case names by <see cref="EvaluationJson"/>.
-/// Accuracies and shares are fractions in [0, 1]. Router keys: kan_judge, mlp_judge, small_softmax, small_correctness, random.
+/// Accuracies and shares are fractions in [0, 1] on the reported test rows (calibration rows excluded). Router keys are
+/// the routers' configuration names in snake_case (kan_judge, mlp_judge, kan_logit_judge, ..., random); calibrated
+/// keys are fixed_epsilon, accuracy_tolerance and large_budget.
 /// </summary>
 public sealed record EvaluationReport(
     DatasetSummary Data,
@@ -10,10 +12,11 @@ public sealed record EvaluationReport(
     AccuracyFigure SmallOnly,
     AccuracyFigure LargeOnly,
     AccuracyFigure JudgeOnly,
-    OperatingPoint Kcm,
-    CalibratedPoint Calibrated,
+    IReadOnlyDictionary<string, CalibratedPoint> Calibrated,
+    HintReport? Hints,
     IReadOnlyDictionary<string, RouterMetrics> Routers,
     IReadOnlyDictionary<string, double?> ValidationApgr,
     string BestRouter,
+    string ServingRouter,
     DistillationReport Distillation,
     double ElapsedSeconds);

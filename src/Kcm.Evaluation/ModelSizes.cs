@@ -1,4 +1,10 @@
 namespace Kcm.Evaluation;
 
-/// <summary>Parameter counts and architectures of the models the harness trained.</summary>
-public sealed record ModelSizes(string SmallArchitecture, int SmallParameters, string KanJudgeArchitecture, int KanJudgeParameters, string MlpJudgeArchitecture, int MlpJudgeParameters);
+/// <summary>The small model's and each trained router's architecture and parameter count, and the training budget chosen from the data.</summary>
+public sealed record ModelSizes(
+    string SmallArchitecture,
+    int SmallParameters,
+    IReadOnlyDictionary<string, RouterModelSize> Routers,
+    int MaxEpochs,
+    int BatchSize,
+    int Patience);

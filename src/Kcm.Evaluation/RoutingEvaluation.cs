@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Kcm.Core.Data;
 using Kcm.Core.Distillation;
 using Kcm.Core.Kan;
@@ -11,14 +12,27 @@ using Kcm.Core.Training;
 namespace Kcm.Evaluation;
 
 /// <summary>
-/// The evaluation behind <c>./kcm eval</c>: trains the small model and the routers on the labelled seed, measures
-/// every router on the test set against a given large model, calibrates epsilon on the validation split, and replays
-/// the distillation loop over the rest of the training set as unlabelled traffic. Knows nothing of files or terminals.
+/// The evaluation behind <c>./kcm eval</c>: splits the data (<see cref="EvaluationSplits"/>), scales the small model's
+/// and judges' inputs (<see cref="FeatureScaling"/>), trains the small model and every router on the labelled seed with
+/// sizes and budgets chosen from the data (<see cref="TrainingPlan"/>, <see cref="JudgeTraining"/>), measures every
+/// router on the test rows against the given large model, calibrates epsilon by three rules on calibration rows the large
+/// model never trained on, reports KCM with and without hints when the large model reads them, and replays the
+/// distillation loop over the unlabelled traffic. Knows nothing of files or terminals.
 /// </summary>
 public sealed class RoutingEvaluation
 {
-    private const int SmallHidden = 64;
+    /// <summary>Calibration rules in report order, with their report keys.</summary>
+    public static IReadOnlyList<(CalibrationRule Rule, string Name)> Rules { get; } =
+    [
+        (CalibrationRule.FixedEpsilon, "fixed_epsilon"),
+        (CalibrationRule.AccuracyTolerance, "accuracy_tolerance"),
+        (CalibrationRule.LargeBudget, "large_budget"),
+    ];
+
     private const int TrafficChunk = 512;
+    private const int MinDistillEvery = 50;
+    private const int DistillRounds = 12;
+    private const int LargeJudgeTrafficPerSeedRow = 5;
     private const float JudgeDistillTemperature = 1f;
 
     private readonly EvaluationOptions _options;
@@ -35,125 +49,195 @@ public sealed class RoutingEvaluation
     /// <summary>Config name of a router as it appears in the report (snake_case).</summary>
     public static string ReportName(RouterKind kind) => RouterKinds.Name(kind).Replace('-', '_');
 
-    /// <summary>The KAN judge's shape for a data set: 2 x 2 pooling when rows are square images with an even side, none otherwise.</summary>
-    public static KanArchitecture JudgeArchitecture(int features, int classes)
-    {
-        var side = (int)Math.Round(Math.Sqrt(features));
-        var image = side * side == features && side % 2 == 0;
-        return new KanArchitecture
-        {
-            InputSize = features,
-            ImageWidth = image ? side : features,
-            PoolSize = image ? 2 : 1,
-            ClassCount = classes,
-        };
-    }
+    /// <summary>Runs the evaluation with a calibration part cut from the test file.</summary>
+    public EvaluationReport Run(Dataset train, Dataset test, IClassifier large, DatasetSummary sources, CancellationToken cancellationToken = default) =>
+        Run(train, test, null, large, sources, cancellationToken);
 
-    public EvaluationReport Run(Dataset train, Dataset test, IClassifier large, DatasetSummary sources, CancellationToken cancellationToken = default)
+    /// <summary>Runs the evaluation; with <paramref name="calibration"/> given, thresholds are calibrated on it and every test row is reported.</summary>
+    public EvaluationReport Run(
+        Dataset train, Dataset test, Dataset? calibration, IClassifier large, DatasetSummary sources, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(large);
+        ArgumentNullException.ThrowIfNull(sources);
         var stopwatch = Stopwatch.StartNew();
         var o = _options;
-        Check(train, test, large);
+        Check(train, test, calibration, large);
         var features = train.FeatureCount;
         // The large model fixes the class count; data labels must fall inside it (checked above).
         var classes = large.ClassCount;
-        var seedTrain = train.Slice(0, o.SeedCount - o.ValidationCount);
-        var validation = train.Slice(o.SeedCount - o.ValidationCount, o.ValidationCount);
-        var trafficCount = Math.Min(o.TrafficCount ?? int.MaxValue, train.Count - o.SeedCount);
-        var traffic = train.Slice(o.SeedCount, trafficCount);
-        var testSet = test.Slice(0, Math.Min(o.TestCount ?? int.MaxValue, test.Count));
+        var splits = EvaluationSplits.Create(train, test, calibration, classes, o);
+        var scaling = FeatureScaling.Fit(splits.SeedTrain);
+        var seedTrain = scaling.Apply(splits.SeedTrain);
+        var validation = scaling.Apply(splits.Validation);
+        var calibrationSet = scaling.Apply(splits.Calibration);
+        var testSet = scaling.Apply(splits.Test);
+        var plan = TrainingPlan.For(features, classes, seedTrain.Count, o.Seed, o.Threads, o.Epochs);
+        var trainer = new ClassifierTrainer(plan.Training);
 
-        var training = new TrainingOptions { Epochs = o.Epochs, Seed = o.Seed, Threads = o.Threads, ValidationFraction = 0 };
-        var trainer = new ClassifierTrainer(training);
-        Report($"training the small model on {seedTrain.Count} seed rows");
-        var small = trainer.Train(MlpClassifier.CreateRandom(new MlpNetwork(features, SmallHidden, classes), o.Seed), seedTrain, validation, cancellationToken).Classifier;
-        Report("training the KAN judge");
-        var kanNetwork = new KanNetwork(JudgeArchitecture(features, classes));
-        var kan = trainer.Train(KanClassifier.CreateRandom(kanNetwork, o.Seed), seedTrain, validation, cancellationToken).Classifier;
-        var mlpHidden = MlpNetwork.HiddenWidthForParameterCount(features, classes, kanNetwork.ParameterCount);
-        Report($"training the MLP judge ({mlpHidden} hidden, about the KAN judge's {kanNetwork.ParameterCount} parameters)");
-        var mlpJudge = trainer.Train(MlpClassifier.CreateRandom(new MlpNetwork(features, mlpHidden, classes), o.Seed), seedTrain, validation, cancellationToken).Classifier;
-        Report("training the small-correctness KAN judge");
-        var correctness = TrainCorrectnessJudge(trainer, small, seedTrain, validation, cancellationToken);
+        Report($"training the small model ({plan.SmallModel.Architecture}) on {seedTrain.Count} seed rows, at most {plan.Training.Epochs} epochs of batch {plan.Training.BatchSize}");
+        var small = trainer.Train(MlpClassifier.CreateRandom(plan.SmallModel, o.Seed), seedTrain, validation, cancellationToken).Classifier;
 
-        Report($"running the large model on {testSet.Count} test and {validation.Count} validation rows");
-        var largeTest = ClassifierRuns.Correct(large, testSet, 1);
-        var largeValidation = ClassifierRuns.Correct(large, validation, 1);
+        Report($"running the large model on {splits.SeedTrain.Count + splits.Validation.Count + splits.Calibration.Count + splits.Test.Count} labelled rows");
+        var largeSeed = LargeModelRuns.Run(large, splits.SeedTrain, seedTrain, small);
+        var largeValidation = LargeModelRuns.Run(large, splits.Validation, validation, small);
+        var largeCalibration = LargeModelRuns.Run(large, splits.Calibration, calibrationSet, small);
+        var largeTest = LargeModelRuns.Run(large, splits.Test, testSet, small);
+        var teacherRows = Math.Min(splits.Traffic.Count, LargeJudgeTrafficPerSeedRow * seedTrain.Count);
+        Report($"running the large model on {teacherRows} traffic rows for the large-distilled judge");
+        var teacherRaw = splits.Traffic.Slice(0, teacherRows);
+        var teacherScaled = scaling.Apply(teacherRaw);
+        var teacherRun = LargeModelRuns.Run(large, teacherRaw, teacherScaled, small);
+        var teacher = Enumerable.Range(0, teacherRows)
+            .Select(r => new TeacherRecord(teacherScaled.Row(r).ToArray(), teacherRun.Probabilities.AsSpan(r * classes, classes).ToArray(), null, null))
+            .ToList();
+
+        var routers = new JudgeTraining(plan, _progress).Train(
+            small, seedTrain, validation, new LargeModelOutputs(largeSeed.Correct, largeValidation.Correct, teacher), cancellationToken);
+
         var smallTest = ClassifierRuns.Correct(small, testSet, o.Threads);
         var smallValidation = ClassifierRuns.Correct(small, validation, o.Threads);
-
+        var smallCalibration = ClassifierRuns.Correct(small, calibrationSet, o.Threads);
         Report("scoring every router");
-        var scorers = new Dictionary<RouterKind, IConfidenceScorer>
-        {
-            [RouterKind.KanJudge] = new MaxSoftmaxScorer(kan),
-            [RouterKind.MlpJudge] = new MaxSoftmaxScorer(mlpJudge),
-            [RouterKind.SmallSoftmax] = new MaxSoftmaxScorer(small),
-            [RouterKind.SmallCorrectness] = new CorrectnessScorer(correctness),
-            [RouterKind.Random] = new RandomScorer(features, o.Seed),
-        };
-        var routers = new SortedDictionary<string, RouterMetrics>(StringComparer.Ordinal);
+        var metrics = new SortedDictionary<string, RouterMetrics>(StringComparer.Ordinal);
         var validationApgr = new SortedDictionary<string, double?>(StringComparer.Ordinal);
         var testScores = new Dictionary<RouterKind, float[]>();
-        var validationScores = new Dictionary<RouterKind, float[]>();
-        foreach (var (kind, scorer) in scorers)
+        foreach (var kind in RouterKinds.All)
         {
+            var scorer = routers.Scorer(kind, small);
             testScores[kind] = ClassifierRuns.Scores(scorer, testSet, o.Threads);
-            validationScores[kind] = ClassifierRuns.Scores(scorer, validation, o.Threads);
-            routers[ReportName(kind)] = RoutingCurve.Compute(testScores[kind], smallTest, largeTest);
-            validationApgr[ReportName(kind)] = RoutingCurve.Compute(validationScores[kind], smallValidation, largeValidation).Apgr;
+            metrics[ReportName(kind)] = RoutingCurve.Compute(testScores[kind], smallTest, largeTest.Correct);
+            validationApgr[ReportName(kind)] = RoutingCurve.Compute(ClassifierRuns.Scores(scorer, validation, o.Threads), smallValidation, largeValidation.Correct).Apgr;
         }
 
-        var best = validationApgr.Where(p => p.Value is not null).OrderByDescending(p => p.Value).Select(p => p.Key).FirstOrDefault() ?? ReportName(o.Router);
-        var router = ReportName(o.Router);
-        var (kcmAccuracy, kcmShare) = RoutingCurve.AtThreshold(testScores[o.Router], smallTest, largeTest, o.Epsilon);
-        var calibration = ThresholdCalibration.Calibrate(validationScores[o.Router], o.TargetLargeShare, smallValidation, largeValidation);
-        var (calibratedAccuracy, calibratedShare) = RoutingCurve.AtThreshold(testScores[o.Router], smallTest, largeTest, calibration.Epsilon);
+        var best = RouterKinds.All.Where(RouterKinds.IsJudge)
+            .OrderByDescending(k => validationApgr[ReportName(k)] ?? double.NegativeInfinity)
+            .First();
+        var serving = o.Router ?? best;
+        var calibrationScores = ClassifierRuns.Scores(routers.Scorer(serving, small), calibrationSet, o.Threads);
+        var calibrated = new Dictionary<string, CalibratedPoint>(StringComparer.Ordinal);
+        var thresholds = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var (rule, name) in Rules)
+        {
+            var parameter = rule switch
+            {
+                CalibrationRule.FixedEpsilon => o.Epsilon,
+                CalibrationRule.AccuracyTolerance => o.AccuracyTolerance,
+                _ => o.LargeBudget,
+            };
+            var chosen = ThresholdCalibration.Choose(rule, parameter, calibrationScores, smallCalibration, largeCalibration.Correct);
+            var (accuracy, share) = RoutingCurve.AtThreshold(testScores[serving], smallTest, largeTest.Correct, chosen.Epsilon);
+            thresholds[name] = chosen.Epsilon;
+            calibrated[name] = new CalibratedPoint(
+                name, parameter, ReportName(serving), chosen.Epsilon, chosen.ExpectedLargeShare, chosen.ExpectedAccuracy, chosen.LargeOnlyAccuracy, share, accuracy);
+        }
 
-        var distillation = Replay(small, kan, scorers, seedTrain, traffic, validation, testSet, large, largeTest, cancellationToken);
+        var hints = large is IHintedClassifier
+            ? Hints(large, splits.Test, testSet, largeTest, smallTest, testScores[serving], thresholds)
+            : null;
+        var distillEvery = o.DistillEvery ?? Math.Max(MinDistillEvery, splits.Traffic.Count / DistillRounds);
+        var distillation = Replay(
+            small, routers, serving, seedTrain, splits.Traffic, scaling, validation, testSet, large, largeTest.Correct, distillEvery, cancellationToken);
         var sizes = new ModelSizes(
-            small.Architecture, small.Network.ParameterCount, kan.Architecture, kanNetwork.ParameterCount, mlpJudge.Architecture, mlpJudge.Network.ParameterCount);
+            small.Architecture,
+            small.Network.ParameterCount,
+            routers.Sizes().ToDictionary(p => ReportName(p.Key), p => new RouterModelSize(p.Value.Architecture, p.Value.Parameters)),
+            plan.Training.Epochs,
+            plan.Training.BatchSize,
+            plan.Training.Patience);
         return new EvaluationReport(
-            sources with { Features = features, Classes = classes, SeedTrain = seedTrain.Count, Validation = validation.Count, Traffic = traffic.Count, TestCount = testSet.Count },
+            sources with
+            {
+                Features = features,
+                Classes = classes,
+                SeedTrain = seedTrain.Count,
+                Validation = validation.Count,
+                Traffic = splits.Traffic.Count,
+                Calibration = calibrationSet.Count,
+                TestCount = testSet.Count,
+                Scaling = scaling.IsIdentity ? "identity" : "min-max",
+                ConstantFeatures = scaling.ConstantFeatures,
+            },
             sizes,
             new AccuracyFigure(ClassifierRuns.Fraction(smallTest)),
-            new AccuracyFigure(ClassifierRuns.Fraction(largeTest)),
-            new AccuracyFigure(ClassifierRuns.Fraction(ClassifierRuns.Correct(kan, testSet, o.Threads))),
-            new OperatingPoint(router, o.Epsilon, kcmAccuracy, kcmShare),
-            new CalibratedPoint(router, o.TargetLargeShare, calibration.Epsilon, calibration.ExpectedLargeShare, calibration.ExpectedAccuracy, calibratedShare, calibratedAccuracy),
-            routers,
+            new AccuracyFigure(ClassifierRuns.Fraction(largeTest.Correct)),
+            new AccuracyFigure(ClassifierRuns.Fraction(ClassifierRuns.Correct(routers.KanJudge, testSet, o.Threads))),
+            calibrated,
+            hints,
+            metrics,
             validationApgr,
-            best,
+            ReportName(best),
+            ReportName(serving),
             distillation,
             stopwatch.Elapsed.TotalSeconds);
     }
 
-    private KanClassifier TrainCorrectnessJudge(ClassifierTrainer trainer, IClassifier small, Dataset seedTrain, Dataset validation, CancellationToken cancellationToken)
+    private HintReport Hints(
+        IClassifier large,
+        Dataset rawTest,
+        Dataset testSet,
+        (float[] Probabilities, bool[] Correct, int[] HintClass) withHint,
+        bool[] smallTest,
+        float[] servingScores,
+        Dictionary<string, float> thresholds)
     {
-        // Labels: 1 where the seed-trained small model is right. On its own training rows the small model is right
-        // more often than on new data, so this judge is somewhat optimistic; it is a baseline, not the default.
-        Dataset Relabel(Dataset data)
+        Report("running the large model without hints");
+        var without = LargeModelRuns.Run(large, rawTest, testSet, null);
+        var classes = large.ClassCount;
+        var n = rawTest.Count;
+        var echoed = new bool[n];
+        var wrongHint = new bool[n];
+        for (var r = 0; r < n; r++)
         {
-            var correct = ClassifierRuns.Correct(small, data, _options.Threads);
-            return new Dataset(data.Features, correct.Select(c => c ? CorrectnessScorer.CorrectClass : 0).ToArray(), data.FeatureCount, 2);
+            var hint = withHint.HintClass[r];
+            wrongHint[r] = hint != rawTest.Labels[r];
+            echoed[r] = wrongHint[r] && TensorPrimitives.IndexOfMax(withHint.Probabilities.AsSpan(r * classes, classes)) == hint;
         }
 
-        var network = new KanNetwork(JudgeArchitecture(seedTrain.FeatureCount, 2));
-        return trainer.Train(KanClassifier.CreateRandom(network, _options.Seed + 1), Relabel(seedTrain), Relabel(validation), cancellationToken).Classifier;
+        var points = new Dictionary<string, HintedPoint>(StringComparer.Ordinal);
+        foreach (var (name, epsilon) in thresholds)
+        {
+            var (accuracyWith, share) = RoutingCurve.AtThreshold(servingScores, smallTest, withHint.Correct, epsilon);
+            var (accuracyWithout, _) = RoutingCurve.AtThreshold(servingScores, smallTest, without.Correct, epsilon);
+            int routed = 0, rightWith = 0, rightWithout = 0, wrong = 0, echo = 0;
+            for (var r = 0; r < n; r++)
+            {
+                if (servingScores[r] >= epsilon)
+                {
+                    continue;
+                }
+
+                routed++;
+                rightWith += withHint.Correct[r] ? 1 : 0;
+                rightWithout += without.Correct[r] ? 1 : 0;
+                wrong += wrongHint[r] ? 1 : 0;
+                echo += echoed[r] ? 1 : 0;
+            }
+
+            points[name] = new HintedPoint(
+                share, accuracyWith, accuracyWithout, routed, Ratio(rightWith, routed), Ratio(rightWithout, routed), wrong, Ratio(echo, wrong));
+        }
+
+        var wrongTotal = wrongHint.Count(w => w);
+        return new HintReport(
+            ClassifierRuns.Fraction(withHint.Correct), ClassifierRuns.Fraction(without.Correct), wrongTotal, Ratio(echoed.Count(e => e), wrongTotal), points);
     }
+
+    private static double Ratio(int count, int total) => total == 0 ? 0.0 : (double)count / total;
 
     private DistillationReport Replay(
         MlpClassifier seedSmall,
-        KanClassifier kan,
-        Dictionary<RouterKind, IConfidenceScorer> seedScorers,
+        TrainedRouters routers,
+        RouterKind serving,
         Dataset seedTrain,
         Dataset traffic,
+        FeatureScaling scaling,
         Dataset validation,
         Dataset testSet,
         IClassifier large,
         bool[] largeTest,
+        int distillEvery,
         CancellationToken cancellationToken)
     {
         var o = _options;
@@ -163,16 +247,12 @@ public sealed class RoutingEvaluation
         // softened targets, became confident where the small model is still wrong and cost KCM 0.2-0.3 points (measured).
         var judgeDistiller = new JudgeDistiller(distillation with { Temperature = JudgeDistillTemperature });
         var small = seedSmall;
-        var judge = kan;
-        IConfidenceScorer ServingScorer() => o.Router switch
-        {
-            RouterKind.SmallSoftmax => new MaxSoftmaxScorer(small),
-            RouterKind.KanJudge => new MaxSoftmaxScorer(judge),
-            _ => seedScorers[o.Router],
-        };
+        var seedJudge = routers.DistillableJudge(serving);
+        var judge = seedJudge;
+        IConfidenceScorer ServingScorer() => routers.Scorer(serving, small, judge);
 
-        var seedJudgeScores = ClassifierRuns.Scores(new MaxSoftmaxScorer(kan), testSet, o.Threads);
-        var seedJudgeShare = new ThresholdPolicy { Epsilon = o.Epsilon }.LargeShare(seedJudgeScores);
+        var seedServingScores = ClassifierRuns.Scores(routers.Scorer(serving, seedSmall), testSet, o.Threads);
+        var seedJudgeShare = new ThresholdPolicy { Epsilon = o.Epsilon }.LargeShare(seedServingScores);
         var rounds = new List<DistillationRoundReport> { Measure(0, 0, 0, true, null) };
         // The labelled seed can ride along (label term only) so the small model keeps what it learned from it.
         var seedRecords = new List<TeacherRecord>();
@@ -189,12 +269,12 @@ public sealed class RoutingEvaluation
         var records = new List<TeacherRecord>();
         var pending = 0;
         var classes = large.ClassCount;
-        var features = traffic.FeatureCount;
         for (var start = 0; start < traffic.Count; start += TrafficChunk)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rows = Math.Min(TrafficChunk, traffic.Count - start);
-            var chunk = traffic.Slice(start, rows);
+            var raw = traffic.Slice(start, rows);
+            var chunk = scaling.Apply(raw);
             var scores = ClassifierRuns.Scores(ServingScorer(), chunk, o.Threads);
             var toLarge = Enumerable.Range(0, rows).Where(r => scores[r] < o.Epsilon).ToArray();
             if (toLarge.Length == 0)
@@ -202,26 +282,27 @@ public sealed class RoutingEvaluation
                 continue;
             }
 
-            // The large model answers the unsure samples; its output and the judge's become teacher records (no labels).
-            var inputs = new float[toLarge.Length * features];
-            for (var i = 0; i < toLarge.Length; i++)
+            // The large model answers the unsure samples (with the small model's hint when it reads one); its output and
+            // the judge's become teacher records (no labels).
+            var rawRouted = DatasetSplit.Gather(raw, toLarge);
+            var routed = DatasetSplit.Gather(chunk, toLarge);
+            var teacher = LargeModelRuns.Run(large, rawRouted, routed, small).Probabilities;
+            float[]? judgeProbabilities = null;
+            if (judge is not null)
             {
-                chunk.Row(toLarge[i]).CopyTo(inputs.AsSpan(i * features));
+                judgeProbabilities = new float[toLarge.Length * judge.ClassCount];
+                judge.Probabilities(routed.Features, toLarge.Length, judgeProbabilities);
             }
 
-            var teacher = new float[toLarge.Length * classes];
-            large.Logits(inputs, toLarge.Length, teacher);
-            var judgeLogits = new float[toLarge.Length * judge.ClassCount];
-            judge.Logits(inputs, toLarge.Length, judgeLogits);
             for (var i = 0; i < toLarge.Length; i++)
             {
-                var teacherRow = teacher.AsSpan(i * classes, classes);
-                var judgeRow = judgeLogits.AsSpan(i * judge.ClassCount, judge.ClassCount);
-                Softmax.Apply(teacherRow, teacherRow);
-                Softmax.Apply(judgeRow, judgeRow);
-                records.Add(new TeacherRecord(inputs.AsSpan(i * features, features).ToArray(), teacherRow.ToArray(), judgeRow.ToArray(), null));
+                records.Add(new TeacherRecord(
+                    routed.Row(i).ToArray(),
+                    teacher.AsSpan(i * classes, classes).ToArray(),
+                    judgeProbabilities?.AsSpan(i * judge!.ClassCount, judge.ClassCount).ToArray(),
+                    null));
                 pending++;
-                if (pending >= o.DistillEvery)
+                if (pending >= distillEvery)
                 {
                     var seen = start + toLarge[i] + 1;
                     Report($"distillation round {rounds.Count} after {seen} traffic rows ({records.Count} teacher records)");
@@ -233,7 +314,7 @@ public sealed class RoutingEvaluation
                     }
 
                     bool? judgeAccepted = null;
-                    if (o.DistillJudge)
+                    if (o.DistillJudge && judge is not null)
                     {
                         // The judge learns from the same records (teacher KL and seed labels), under the same guard.
                         var judgeResult = judgeDistiller.Distill(judge, roundRecords, validation, cancellationToken);
@@ -250,7 +331,7 @@ public sealed class RoutingEvaluation
             }
         }
 
-        return new DistillationReport(ReportName(o.Router), o.Epsilon, o.DistillEvery, rounds);
+        return new DistillationReport(ReportName(serving), o.Epsilon, distillEvery, rounds);
 
         DistillationRoundReport Measure(int round, int seen, int recordCount, bool accepted, bool? judgeAccepted)
         {
@@ -258,24 +339,24 @@ public sealed class RoutingEvaluation
             var servingScores = ClassifierRuns.Scores(ServingScorer(), testSet, o.Threads);
             var (kcm, share) = RoutingCurve.AtThreshold(servingScores, smallCorrect, largeTest, o.Epsilon);
             var ownShare = new ThresholdPolicy { Epsilon = o.Epsilon }.LargeShare(ClassifierRuns.Scores(new MaxSoftmaxScorer(small), testSet, o.Threads));
-            var judgeAccuracy = ClassifierRuns.Fraction(ClassifierRuns.Correct(judge, testSet, o.Threads));
-            var judgeApgr = RoutingCurve.Compute(ClassifierRuns.Scores(new MaxSoftmaxScorer(judge), testSet, o.Threads), smallCorrect, largeTest).Apgr;
+            double? judgeAccuracy = judge is null ? null : ClassifierRuns.Fraction(ClassifierRuns.Correct(judge, testSet, o.Threads));
+            var judgeApgr = RoutingCurve.Compute(servingScores, smallCorrect, largeTest).Apgr;
             return new DistillationRoundReport(
                 round, seen, recordCount, accepted, ClassifierRuns.Fraction(smallCorrect), share, ownShare, kcm, seedJudgeShare, judgeAccepted, judgeAccuracy, judgeApgr);
         }
     }
 
-    private void Check(Dataset train, Dataset test, IClassifier large)
+    private static void Check(Dataset train, Dataset test, Dataset? calibration, IClassifier large)
     {
         var errors = new List<string>();
-        if (train.Count < _options.SeedCount)
-        {
-            errors.Add($"the training set has {train.Count} rows, fewer than the seed's {_options.SeedCount}");
-        }
-
         if (test.FeatureCount != train.FeatureCount)
         {
             errors.Add($"test rows have {test.FeatureCount} features, training rows {train.FeatureCount}");
+        }
+
+        if (calibration is not null && calibration.FeatureCount != train.FeatureCount)
+        {
+            errors.Add($"calibration rows have {calibration.FeatureCount} features, training rows {train.FeatureCount}");
         }
 
         if (large.InputSize != train.FeatureCount)
@@ -283,14 +364,27 @@ public sealed class RoutingEvaluation
             errors.Add($"the large model takes {large.InputSize} features, the data has {train.FeatureCount}");
         }
 
-        if (large.ClassCount < Math.Max(train.ClassCount, test.ClassCount))
+        var dataClasses = Math.Max(Math.Max(train.ClassCount, test.ClassCount), calibration?.ClassCount ?? 0);
+        if (large.ClassCount < dataClasses)
         {
-            errors.Add($"the large model has {large.ClassCount} classes, the data {Math.Max(train.ClassCount, test.ClassCount)}");
+            errors.Add($"the large model has {large.ClassCount} classes, the data {dataClasses}");
+        }
+
+        if (large.ClassCount < 2)
+        {
+            errors.Add($"the large model has {large.ClassCount} class; a classifier needs at least 2");
         }
 
         if (errors.Count > 0)
         {
             throw new ArgumentException("Cannot evaluate: " + string.Join("; ", errors) + ".");
+        }
+
+        FeatureChecks.RequireFinite(train, "training data");
+        FeatureChecks.RequireFinite(test, "test data");
+        if (calibration is not null)
+        {
+            FeatureChecks.RequireFinite(calibration, "calibration data");
         }
     }
 

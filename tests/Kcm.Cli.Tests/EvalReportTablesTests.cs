@@ -9,7 +9,7 @@ public sealed class EvalReportTablesTests
     private static readonly string[] Headers =
     [
         "configuration", "accuracy", "large share", "router", "APGR", "CPT(50%)", "CPT(80%)", "CPT(95%)", "validation APGR",
-        "round", "traffic", "teacher records", "accepted", "small acc.", "small-softmax share", "KCM acc.",
+        "round", "traffic", "teacher records", "accepted", "small acc.", "small-softmax share", "KCM acc.", "router APGR",
     ];
 
     [Fact]
@@ -24,7 +24,9 @@ public sealed class EvalReportTablesTests
         Assert.All(Headers, header => Assert.Contains(header, text, StringComparison.Ordinal));
         Assert.DoesNotContain('…', text);
         Assert.Contains("Replayed distillation (router kan_judge, epsilon 0.98, every 4000 teacher records)", text, StringComparison.Ordinal);
-        Assert.Contains("best router on the validation split: kan_judge", text, StringComparison.Ordinal);
+        Assert.Contains("best judge on the validation split: kan_judge", text, StringComparison.Ordinal);
+        Assert.Contains("promised acc.", text, StringComparison.Ordinal);
+        Assert.Contains("delivered acc.", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,15 +58,20 @@ public sealed class EvalReportTablesTests
             new(1, 5_942, 4_000, false, 0.826, 0.608, 0.504, 0.931, 0.677, true, 0.835, 0.810),
         };
         return new EvaluationReport(
-            new DatasetSummary("train", "test", "large.onnx", 784, 10, 8_000, 2_000, 50_000, 10_000),
-            new ModelSizes("mlp", 1, "kan", 1, "mlp", 1),
+            new DatasetSummary("train", "test", null, "large.onnx", 784, 10, 8_000, 2_000, 50_000, 3_000, 7_000, "identity", 0),
+            new ModelSizes("mlp", 1, new Dictionary<string, RouterModelSize> { ["kan_judge"] = new("kan", 1) }, 20, 128, 2),
             new AccuracyFigure(0.826),
             new AccuracyFigure(0.9324),
             new AccuracyFigure(0.827),
-            new OperatingPoint("kan_judge", 0.98f, 0.9317, 0.6766),
-            new CalibratedPoint("kan_judge", 0.3, 0.7633f, 0.30, 0.9445, 0.3031, 0.9074),
+            new Dictionary<string, CalibratedPoint>
+            {
+                ["fixed_epsilon"] = new("fixed_epsilon", 0.98, "kan_judge", 0.98f, 0.67, 0.932, 0.933, 0.6766, 0.9317),
+                ["large_budget"] = new("large_budget", 0.3, "kan_judge", 0.7633f, 0.30, 0.9240, 0.933, 0.3031, 0.9241),
+            },
+            null,
             routers,
             new Dictionary<string, double?> { ["kan_judge"] = 0.793, ["small_softmax"] = 0.786 },
+            "kan_judge",
             "kan_judge",
             new DistillationReport("kan_judge", 0.98f, 4_000, rounds),
             16);

@@ -25,15 +25,21 @@ internal static class SampleReport
                 i, i * 6_000, i * 4_000, Accepted: i != 3, small + (i * 0.008), 0.68 - (i * 0.05), 0.70 - (i * 0.07), 0.931 - (i * 0.0005), 0.68, i == 0 ? null : true, 0.81 + (i * 0.007), 0.79 + (i * 0.008)))
             .ToList();
         return new EvaluationReport(
-            new DatasetSummary("train", "test", "large.onnx", 784, 10, 8_000, 2_000, 50_000, 10_000),
-            new ModelSizes("mlp:784-64-10", 50_890, "kan", 59_328, "mlp:784-75-10", 59_635),
+            new DatasetSummary("train", "test", null, "large.onnx", 784, 10, 8_000, 2_000, 50_000, 3_000, 10_000, "identity", 0),
+            new ModelSizes("mlp:784-64-10", 50_890, new Dictionary<string, RouterModelSize> { ["kan_judge"] = new("kan", 59_328), ["mlp_judge"] = new("mlp:784-75-10", 59_635) }, 20, 128, 2),
             new AccuracyFigure(small),
             new AccuracyFigure(large),
             new AccuracyFigure(0.81),
-            new OperatingPoint("kan_judge", 0.98f, 0.931, 0.68),
-            new CalibratedPoint("kan_judge", 0.3, 0.76f, 0.30, 0.94, 0.31, 0.907),
+            new Dictionary<string, CalibratedPoint>
+            {
+                ["fixed_epsilon"] = new("fixed_epsilon", 0.98, "kan_judge", 0.98f, 0.67, 0.93, 0.932, 0.68, 0.931),
+                ["accuracy_tolerance"] = new("accuracy_tolerance", 0.001, "kan_judge", 0.81f, 0.45, 0.931, 0.932, 0.46, 0.929),
+                ["large_budget"] = new("large_budget", 0.3, "kan_judge", 0.76f, 0.30, 0.92, 0.932, 0.31, 0.917),
+            },
+            null,
             routers,
             Routers.ToDictionary(r => r, r => (double?)0.7),
+            "kan_judge",
             "kan_judge",
             new DistillationReport("kan_judge", 0.98f, 4_000, rounds),
             12.5);

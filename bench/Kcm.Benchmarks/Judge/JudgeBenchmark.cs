@@ -7,13 +7,15 @@ using Kcm.Core.Kan;
 using Kcm.Core.Mlp;
 using Kcm.Core.Models;
 using Kcm.Core.Training;
+using Kcm.Evaluation;
 
 namespace Kcm.Benchmarks.Judge;
 
 /// <summary>
 /// `./kcm bench judge`: judge + small model inference per sample on ONE thread at batch 1 and 256 (target under
 /// 20 us/sample at 256), one epoch of KAN judge training over the 60,000 Fashion-MNIST training images, and one
-/// distillation round on 10,000 teacher records (target under 10 s).
+/// distillation round on 10,000 teacher records (target under 10 s); and the same judge and small model run as ONNX
+/// graphs with their weights bound (<see cref="GraphClassifier"/>, one intra-op thread) beside the C# path.
 /// </summary>
 public static class JudgeBenchmark
 {
@@ -77,6 +79,16 @@ public static class JudgeBenchmark
             var verdict = batch == 256 ? (cpuPerSample < InferenceTargetMicroseconds ? " (target < 20 us: met)" : " (target < 20 us: MISSED)") : string.Empty;
             Console.WriteLine(Invariant(
                 $"inference, batch {batch,3}, 1 thread: judge + small {perSample:F2} us/sample wall, {cpuPerSample:F2} us/sample CPU (judge alone {judgeOnly:F2} wall); allocated {bytes} B in the timed loop{verdict}"));
+        }
+
+        using var judgeGraph = new GraphClassifier(judge.Classifier);
+        using var smallGraph = new GraphClassifier(small.Classifier);
+        foreach (var batch in (ReadOnlySpan<int>)[1, 256])
+        {
+            var csharp = MeasureInference(judge.Classifier, small.Classifier, test, batch, seconds);
+            var onnx = MeasureInference(judgeGraph, smallGraph, test, batch, seconds);
+            Console.WriteLine(Invariant(
+                $"C# against ONNX graphs, batch {batch,3}, 1 thread: judge + small {csharp.CpuPerSample:F2} against {onnx.CpuPerSample:F2} us/sample CPU (ONNX/C# {onnx.CpuPerSample / csharp.CpuPerSample:F2}x); judge alone {csharp.JudgeOnly:F2} against {onnx.JudgeOnly:F2} us wall; ONNX allocated {onnx.Bytes} B in the timed loop"));
         }
 
         var result = DistillOnce(judge.Classifier, small.Classifier, train, test, threads);

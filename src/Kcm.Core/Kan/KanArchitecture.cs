@@ -23,6 +23,10 @@ public sealed record KanArchitecture
     /// <value>Side of the average-pooling window; 1 disables pooling. Default 2.</value>
     public int PoolSize { get; init; } = 2;
 
+    /// <value>Features at the end of each row that bypass pooling (e.g. the small model's probabilities appended to an
+    /// image); only the first InputSize - ExtraInputs features form the image. Default 0.</value>
+    public int ExtraInputs { get; init; }
+
     /// <value>Hidden KAN width. Default 32.</value>
     public int HiddenSize { get; init; } = 32;
 
@@ -48,10 +52,13 @@ public sealed record KanArchitecture
     public float HiddenMax { get; init; } = 1f;
 
     /// <summary>Features after pooling (the first KAN layer's input count).</summary>
-    public int ReducedInputSize => PoolSize == 1 ? InputSize : (ImageWidth / PoolSize) * (ImageHeight / PoolSize);
+    public int ReducedInputSize => PoolSize == 1 ? InputSize : ((ImageWidth / PoolSize) * (ImageHeight / PoolSize)) + ExtraInputs;
+
+    /// <summary>Features of the input image (all but the <see cref="ExtraInputs"/>).</summary>
+    public int ImageSize => InputSize - ExtraInputs;
 
     /// <summary>Rows of the input image.</summary>
-    public int ImageHeight => ImageWidth > 0 ? InputSize / ImageWidth : 0;
+    public int ImageHeight => ImageWidth > 0 ? ImageSize / ImageWidth : 0;
 
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
     public void Validate()
@@ -68,14 +75,19 @@ public sealed record KanArchitecture
         }
         else if (PoolSize > 1)
         {
-            if (ImageWidth < 1 || InputSize % ImageWidth != 0)
+            if (ImageWidth < 1 || ImageSize < 1 || ImageSize % ImageWidth != 0)
             {
-                errors.Add($"{nameof(ImageWidth)} must divide {nameof(InputSize)} {InputSize} when pooling (was {ImageWidth}).");
+                errors.Add($"{nameof(ImageWidth)} must divide the image's {ImageSize} features ({nameof(InputSize)} - {nameof(ExtraInputs)}) when pooling (was {ImageWidth}).");
             }
             else if (ImageWidth % PoolSize != 0 || ImageHeight % PoolSize != 0)
             {
                 errors.Add($"{nameof(PoolSize)} {PoolSize} must divide the image's width {ImageWidth} and height {ImageHeight}.");
             }
+        }
+
+        if (ExtraInputs < 0 || ExtraInputs >= InputSize)
+        {
+            errors.Add($"{nameof(ExtraInputs)} must be in [0, {nameof(InputSize)}) (was {ExtraInputs}).");
         }
 
         if (HiddenSize < 1)
@@ -114,10 +126,10 @@ public sealed record KanArchitecture
         }
     }
 
-    /// <summary>The architecture text, e.g. "kan:784-32-10;image=28;pool=2;grid=5;order=3;range=0..1,-1..1".</summary>
+    /// <summary>The architecture text, e.g. "kan:784-32-10;image=28;pool=2;grid=5;order=3;range=0..1,-1..1" (";extra=N" is added when there are extra inputs).</summary>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{ArchitecturePrefix}{InputSize}-{HiddenSize}-{ClassCount};image={ImageWidth};pool={PoolSize};grid={GridSize};order={SplineOrder};range={InputMin:R}..{InputMax:R},{HiddenMin:R}..{HiddenMax:R}");
+        $"{ArchitecturePrefix}{InputSize}-{HiddenSize}-{ClassCount};image={ImageWidth};pool={PoolSize};grid={GridSize};order={SplineOrder};range={InputMin:R}..{InputMax:R},{HiddenMin:R}..{HiddenMax:R}{(ExtraInputs > 0 ? $";extra={ExtraInputs}" : string.Empty)}");
 
     /// <summary>Reads the text made by <see cref="ToString"/>.</summary>
     public static KanArchitecture Parse(string text)
@@ -170,6 +182,7 @@ public sealed record KanArchitecture
                 InputMax = inputMax,
                 HiddenMin = hiddenMin,
                 HiddenMax = hiddenMax,
+                ExtraInputs = fields.TryGetValue("extra", out var extra) ? ParseInt(extra) : 0,
             };
             architecture.Validate();
             return architecture;

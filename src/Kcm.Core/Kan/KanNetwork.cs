@@ -165,11 +165,12 @@ public sealed class KanNetwork : IDifferentiableNetwork
         var pool = Shape.PoolSize;
         var outWidth = width / pool;
         var outHeight = height / pool;
+        var reduced = _first.Inputs;
         var scale = 1f / (pool * pool);
         for (var b = 0; b < batchSize; b++)
         {
             var image = inputs.Slice(b * InputSize, InputSize);
-            var target = pooled.Slice(b * outWidth * outHeight, outWidth * outHeight);
+            var target = pooled.Slice(b * reduced, reduced);
             for (var py = 0; py < outHeight; py++)
             {
                 for (var px = 0; px < outWidth; px++)
@@ -187,6 +188,9 @@ public sealed class KanNetwork : IDifferentiableNetwork
                     target[(py * outWidth) + px] = sum * scale;
                 }
             }
+
+            // Extra inputs (e.g. the small model's probabilities) pass through unpooled.
+            image[Shape.ImageSize..].CopyTo(target[(outWidth * outHeight)..]);
         }
     }
 

@@ -31,7 +31,10 @@ public static class DistillationRoundsChart
         var large = plot.Add.HorizontalLine(report.LargeOnly.Accuracy * 100, 1.5f, Colors.Black, LinePattern.Dashed);
         large.LegendText = "large only (accuracy)";
         Line(plot, traffic, rounds.Select(r => r.SmallAccuracy), palette.GetColor(0), "small model accuracy");
-        Line(plot, traffic, rounds.Select(r => r.JudgeAccuracy), palette.GetColor(2), "KAN judge accuracy");
+        if (rounds.All(r => r.JudgeAccuracy is not null))
+        {
+            Line(plot, traffic, rounds.Select(r => r.JudgeAccuracy!.Value), palette.GetColor(2), "distilled judge accuracy");
+        }
         Line(plot, traffic, rounds.Select(r => r.KcmAccuracy), palette.GetColor(3), "KCM accuracy");
         var share = Line(plot, traffic, rounds.Select(r => r.LargeShare), palette.GetColor(1), $"large share, {distillation.Router} (right axis)");
         share.MarkerShape = MarkerShape.FilledSquare;

@@ -37,16 +37,18 @@ public static class RoutingCurvesChart
             line.LegendText = $"{name}, APGR {Number(metrics.Apgr)}{(best ? " (best on validation)" : "")}";
         }
 
-        var kcm = report.Kcm;
-        var fixedPoint = plot.Add.Marker(kcm.LargeShare * 100, kcm.Accuracy * 100, MarkerShape.FilledDiamond, 13, Colors.Black);
-        fixedPoint.LegendText = string.Create(CultureInfo.InvariantCulture, $"KCM, {kcm.Router} at epsilon {kcm.Epsilon:0.###}");
-        var calibrated = report.Calibrated;
-        var calibratedPoint = plot.Add.Marker(calibrated.LargeShare * 100, calibrated.Accuracy * 100, MarkerShape.OpenDiamond, 13, Colors.Black);
-        calibratedPoint.MarkerLineWidth = 2;
-        calibratedPoint.LegendText = string.Create(CultureInfo.InvariantCulture, $"KCM calibrated for {calibrated.TargetLargeShare * 100:0.#}% share");
+        // The calibrated points on the test rows: filled for the fixed epsilon, open for the calibrated rules.
+        foreach (var point in report.Calibrated.Values)
+        {
+            var shape = point.Rule == "fixed_epsilon" ? MarkerShape.FilledDiamond : point.Rule == "accuracy_tolerance" ? MarkerShape.OpenDiamond : MarkerShape.OpenSquare;
+            var marker = plot.Add.Marker(point.LargeShare * 100, point.Accuracy * 100, shape, 13, Colors.Black);
+            marker.MarkerLineWidth = 2;
+            marker.LegendText = string.Create(CultureInfo.InvariantCulture, $"KCM, {point.Rule} (epsilon {point.Epsilon:0.####})");
+        }
 
         plot.Axes.SetLimitsX(-2, 102);
-        plot.ShowLegend(Alignment.LowerRight);
+        // Up to 17 routers and three points: the legend sits beside the plot, not over the curves.
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 

@@ -145,6 +145,9 @@ def main():
     parser.add_argument("--small-epochs", type=int, default=12)
     parser.add_argument("--route-epsilon", type=float, default=0.98,
                         help="the card's 'routed rows': test images whose small-model max softmax is below this")
+    parser.add_argument("--validation", type=int, default=0,
+                        help="experiments: hold the last N training images out of the CNN's training, report accuracy on them "
+                             "(with their out-of-fold hints) instead of the test set, and write nothing")
     parser.add_argument("--limit", type=int, default=0, help="smoke runs: use only the first N training and test images")
     parser.add_argument("--hints-cache", default="",
                         help="a .pt file for the out-of-fold hints: loaded when it exists (and matches the settings), else written after computing them")
@@ -175,6 +178,11 @@ def main():
             torch.save({"settings": settings, "train": train_hints, "folds": fold_accuracies, "test": test_hints}, args.hints_cache)
     small_test_correct = int((test_hints.argmax(1) == test_y).sum())
     print(f"hints ready in {time.time() - started:.0f}s; card small model test accuracy {small_test_correct / test_y.shape[0]:.4f}", flush=True)
+    if args.validation > 0:
+        # The held-out images keep their out-of-fold hints (from small models that never saw them); the CNN never sees them.
+        test_x, test_y, test_hints = train_x[-args.validation:], train_y[-args.validation:], train_hints[-args.validation:]
+        train_x, train_y, train_hints = train_x[:-args.validation], train_y[:-args.validation], train_hints[:-args.validation]
+    held_out = "validation" if args.validation > 0 else "test"
 
     widths = tuple(int(w) for w in args.widths.split(","))
     # Re-seeded here so a run with cached hints trains the same CNN as one that computed them.
@@ -207,9 +215,13 @@ def main():
         model.eval()
         _, with_hint = evaluate(model, test_x, test_hints, test_y)
         _, without = evaluate(model, test_x, uniform.expand(test_x.shape[0], -1), test_y)
-        print(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / seen:.4f}, test acc with hint {with_hint / test_y.shape[0]:.4f}, "
+        print(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / seen:.4f}, {held_out} acc with hint {with_hint / test_y.shape[0]:.4f}, "
               f"without {without / test_y.shape[0]:.4f}, {time.time() - epoch_start:.0f}s", flush=True)
     training_seconds = time.time() - started
+    if args.validation > 0:
+        print(f"experiment done: validation accuracy with hint {with_hint / test_y.shape[0]:.4f}, without {without / test_y.shape[0]:.4f}, "
+              f"{training_seconds:.0f}s; nothing written", flush=True)
+        return
 
     fused = fused_hint_for_export(model)
     no_hint = uniform.expand(test_x.shape[0], -1).contiguous()

@@ -1,357 +1,245 @@
-using System.Buffers;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using Kcm.Contracts;
+using Kcm.Abstractions.Classification;
+using Kcm.Abstractions.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Polly;
 using Polly.Timeout;
 
 namespace Kcm.Client;
 
 /// <summary>
-/// Typed client of a KCM silo's HTTP API. Thread-safe; share one instance. Retries 429/503 (honouring
-/// Retry-After) and, for idempotent calls, transport failures; failures surface as <see cref="KcmException"/>s.
+/// Typed calls to a KCM cluster through the Orleans client: classify, generate, model admin. Thread-safe; share one.
+/// Idempotent calls (classify, reads) are retried on silo-unavailable, connection and timeout failures; admin calls
+/// that change state are tried once. Failures surface as <see cref="KcmException"/>s.
 /// </summary>
-public sealed partial class KcmClient : IDisposable
+public sealed partial class KcmClient : IAsyncDisposable
 {
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly Uri _baseAddress;
+    private readonly IClusterClient _cluster;
     private readonly KcmClientOptions _options;
-    private readonly ResiliencePipeline<HttpResponseMessage> _idempotentPipeline;
-    private readonly ResiliencePipeline<HttpResponseMessage> _nonIdempotentPipeline;
+    private readonly ResiliencePipeline _idempotent;
+    private readonly IHost? _ownedHost;
+    private readonly GatewayLossSignal? _gatewayLoss;
 
-    /// <summary>A client over the caller's HttpClient, which must have a <see cref="HttpClient.BaseAddress"/>; the caller keeps owning it.</summary>
-    public KcmClient(HttpClient httpClient, KcmClientOptions? options = null)
-        : this(httpClient, ownsHttp: false, options)
+    /// <summary>A client over an Orleans client the caller runs (registered by <see cref="KcmClientServiceCollectionExtensions.AddKcmClient"/>, or the caller's own).</summary>
+    public KcmClient(IClusterClient cluster, KcmClientOptions options)
+        : this(cluster, options, ownedHost: null, TimeProvider.System)
     {
     }
 
-    /// <summary>A client with its own HttpClient for the silo at <paramref name="baseAddress"/> (e.g. http://localhost:8080/).</summary>
-    public KcmClient(Uri baseAddress, KcmClientOptions? options = null)
-        : this(CreateHttpClient(baseAddress), ownsHttp: true, options)
+    internal KcmClient(IClusterClient cluster, KcmClientOptions options, IHost? ownedHost, TimeProvider timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _cluster = cluster;
+        _options = options;
+        _ownedHost = ownedHost;
+        _idempotent = IdempotentCallPipeline.Create(options, timeProvider);
+        // Present when this SDK configured the Orleans client (AddKcmClient, ConnectAsync).
+        _gatewayLoss = cluster.ServiceProvider.GetService<GatewayLossSignal>();
     }
 
-    private KcmClient(HttpClient httpClient, bool ownsHttp, KcmClientOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(httpClient);
-        _options = options ?? new KcmClientOptions();
-        _options.Validate();
-        if (httpClient.BaseAddress is not { IsAbsoluteUri: true } baseAddress)
-        {
-            throw new ArgumentException("The HttpClient needs an absolute BaseAddress (the silo's address).", nameof(httpClient));
-        }
-
-        // A trailing slash keeps a path prefix (e.g. behind a proxy at /kcm/) when the routes are appended.
-        _baseAddress = baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/");
-        _http = httpClient;
-        _ownsHttp = ownsHttp;
-        _idempotentPipeline = RetryPipelines.Create(_options, retryTransportFailures: true);
-        _nonIdempotentPipeline = RetryPipelines.Create(_options, retryTransportFailures: false);
-    }
-
+    /// <summary>The settings in force.</summary>
     public KcmClientOptions Options => _options;
 
-    /// <summary>Classifies one batch given as one array per sample (all the same length).</summary>
-    public async Task<InferResponse> InferAsync(float[][] inputs, bool returnProbabilities = false, CancellationToken cancellationToken = default)
-    {
-        var featureCount = CheckRows(inputs);
-        if (_options.Encoding == InferEncoding.Json)
-        {
-            var request = new InferRequest(inputs, returnProbabilities);
-            return await SendAsync(
-                HttpMethod.Post, KcmRoutes.InferPath(_options.Model), () => JsonContent.Create(request, KcmJsonContext.Default.InferRequest),
-                KcmJsonContext.Default.InferResponse, idempotent: true, admin: false, cancellationToken, shape: null, returnProbabilities).ConfigureAwait(false);
-        }
-
-        var flat = ArrayPool<float>.Shared.Rent(inputs.Length * featureCount);
-        try
-        {
-            for (var i = 0; i < inputs.Length; i++)
-            {
-                inputs[i].CopyTo(flat, i * featureCount);
-            }
-
-            return await InferBinaryAsync(flat.AsMemory(0, inputs.Length * featureCount), inputs.Length, featureCount, returnProbabilities, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(flat);
-        }
-    }
-
-    /// <summary>Classifies one batch given as <paramref name="batchSize"/> rows laid out one after another in <paramref name="features"/>.</summary>
-    public Task<InferResponse> InferAsync(
-        ReadOnlyMemory<float> features, int batchSize, bool returnProbabilities = false, CancellationToken cancellationToken = default)
-    {
-        var featureCount = CheckFlat(features, batchSize);
-        if (_options.Encoding == InferEncoding.Binary)
-        {
-            return InferBinaryAsync(features, batchSize, featureCount, returnProbabilities, cancellationToken);
-        }
-
-        var rows = new float[batchSize][];
-        for (var i = 0; i < batchSize; i++)
-        {
-            rows[i] = features.Slice(i * featureCount, featureCount).ToArray();
-        }
-
-        return InferAsync(rows, returnProbabilities, cancellationToken);
-    }
-
     /// <summary>
-    /// Classifies any number of samples: splits them into batches of at most <see cref="KcmClientOptions.MaxBatchSize"/>,
-    /// sends up to <see cref="KcmClientOptions.MaxConcurrency"/> at once and returns one result per sample in input order.
+    /// Connects a client of its own (no dependency injection needed) to the cluster <paramref name="options"/> name;
+    /// disposing the client disconnects it. Throws <see cref="KcmUnavailableException"/> when no gateway answers, or none completes
+    /// the connection within <see cref="KcmClientOptions.ConnectTimeout"/>.
     /// </summary>
-    public async Task<InferResult[]> InferManyAsync(
-        ReadOnlyMemory<float> features, int sampleCount, bool returnProbabilities = false, CancellationToken cancellationToken = default)
+    public static async Task<KcmClient> ConnectAsync(KcmClientOptions options, CancellationToken cancellationToken = default)
     {
-        var featureCount = CheckFlat(features, sampleCount);
-        var batchSize = _options.MaxBatchSize;
-        var batchCount = (sampleCount + batchSize - 1) / batchSize;
-        var results = new InferResult[sampleCount];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(Enumerable.Range(0, batchCount), parallel, async (batch, token) =>
-        {
-            var first = batch * batchSize;
-            var count = Math.Min(batchSize, sampleCount - first);
-            var response = await InferAsync(features.Slice(first * featureCount, count * featureCount), count, returnProbabilities, token)
-                .ConfigureAwait(false);
-            if (response.Results is null || response.Results.Length != count)
-            {
-                throw new KcmTransportException($"The server answered {response.Results?.Length ?? 0} results for a batch of {count} samples.");
-            }
-
-            Array.Copy(response.Results, 0, results, first, count);
-        }).ConfigureAwait(false);
-        return results;
-    }
-
-    /// <summary>As <see cref="InferManyAsync(ReadOnlyMemory{float}, int, bool, CancellationToken)"/>, for one array per sample.</summary>
-    public Task<InferResult[]> InferManyAsync(float[][] inputs, bool returnProbabilities = false, CancellationToken cancellationToken = default)
-    {
-        var featureCount = CheckRows(inputs);
-        var flat = new float[inputs.Length * featureCount];
-        for (var i = 0; i < inputs.Length; i++)
-        {
-            inputs[i].CopyTo(flat, i * featureCount);
-        }
-
-        return InferManyAsync(flat, inputs.Length, returnProbabilities, cancellationToken);
-    }
-
-    /// <summary>The model's threshold, small model versions, routing figures and large model.</summary>
-    public Task<ModelInfo> GetModelAsync(CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, KcmRoutes.ModelPath(_options.Model), content: null, KcmJsonContext.Default.ModelInfo,
-            idempotent: true, admin: false, cancellationToken);
-
-    /// <summary>
-    /// This silo's distillation figures since it started: rounds by outcome, teacher records queued and used. In a
-    /// cluster ask each front and distiller and add up (see <see cref="DistillationInfo"/>).
-    /// </summary>
-    public Task<DistillationInfo> GetDistillationAsync(CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, KcmRoutes.DistillationPath(_options.Model), content: null, KcmJsonContext.Default.DistillationInfo,
-            idempotent: true, admin: false, cancellationToken);
-
-    /// <summary>Sets the judge confidence threshold (admin; the server requires 0 &lt; epsilon &lt; 1).</summary>
-    public Task<ThresholdResponse> SetThresholdAsync(double epsilon, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Put, KcmRoutes.ThresholdPath(_options.Model),
-            () => JsonContent.Create(new ThresholdRequest(epsilon), KcmJsonContext.Default.ThresholdRequest),
-            KcmJsonContext.Default.ThresholdResponse, idempotent: true, admin: true, cancellationToken);
-
-    /// <summary>Makes <paramref name="version"/> (default: the one before the current) the current small model (admin).</summary>
-    public Task<RollbackResponse> RollbackAsync(int? version = null, CancellationToken cancellationToken = default) =>
-        // "The previous version" moves with each rollback, so only an explicit version is safe to resend.
-        SendAsync(HttpMethod.Post, KcmRoutes.RollbackPath(_options.Model),
-            () => JsonContent.Create(new RollbackRequest(version), KcmJsonContext.Default.RollbackRequest),
-            KcmJsonContext.Default.RollbackResponse, idempotent: version is not null, admin: true, cancellationToken);
-
-    /// <summary>Runs a distillation round now and returns its outcome (admin; never resent after a transport failure).</summary>
-    public Task<DistillResponse> DistillAsync(CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, KcmRoutes.DistillPath(_options.Model), content: null, KcmJsonContext.Default.DistillResponse,
-            idempotent: false, admin: true, cancellationToken);
-
-    /// <summary>Whether the silo reports ready (<c>GET /readyz</c> answers 2xx); one attempt, no retries.</summary>
-    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken = default)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_baseAddress, KcmRoutes.Readyz.TrimStart('/')));
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddOrleansClient(client => KcmClientServiceCollectionExtensions.ConfigureOrleansClient(client, options));
+        var host = builder.Build();
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connecting.CancelAfter(options.ConnectTimeout);
         try
         {
-            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode;
+            // Bounded twice: Orleans' start may not watch the token while it waits for a gateway that never completes
+            // the handshake (a TLS gateway meeting a plain client waits for a TLS hello that never comes).
+            await host.StartAsync(connecting.Token).WaitAsync(connecting.Token).ConfigureAwait(false);
         }
-        catch (HttpRequestException exception)
+        catch (Exception exception) when (TransientFailures.IsTransient(exception))
         {
-            throw new KcmTransportException($"Could not reach the KCM server at {_baseAddress}: {exception.Message}", exception);
-        }
-    }
-
-    public void Dispose()
-    {
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
-    }
-
-    private static HttpClient CreateHttpClient(Uri baseAddress)
-    {
-        ArgumentNullException.ThrowIfNull(baseAddress);
-
-        // Timeouts come from the pipeline; recycled connections pick up DNS changes of a long-lived client. A generation
-        // stream left early closes its connection at once instead of draining it, which is what stops the server decoding.
-        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), MaxResponseDrainSize = 0 };
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
-    }
-
-    private static int CheckRows(float[][] inputs)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        if (inputs.Length == 0)
-        {
-            throw new ArgumentException("The batch is empty.", nameof(inputs));
-        }
-
-        var featureCount = inputs[0]?.Length ?? 0;
-        for (var i = 0; i < inputs.Length; i++)
-        {
-            if (inputs[i] is null || inputs[i].Length != featureCount || featureCount == 0)
-            {
-                throw new ArgumentException($"Row {i} is null, empty or differs in length from row 0 ({featureCount}).", nameof(inputs));
-            }
-        }
-
-        return featureCount;
-    }
-
-    private static int CheckFlat(ReadOnlyMemory<float> features, int sampleCount)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleCount);
-        if (features.Length == 0 || features.Length % sampleCount != 0)
-        {
-            throw new ArgumentException($"{features.Length} values do not split into {sampleCount} equal non-empty rows.", nameof(features));
-        }
-
-        return features.Length / sampleCount;
-    }
-
-    private Task<InferResponse> InferBinaryAsync(
-        ReadOnlyMemory<float> features, int batchSize, int featureCount, bool returnProbabilities, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, KcmRoutes.InferPath(_options.Model), () => new Float32Content(features), KcmJsonContext.Default.InferResponse,
-            idempotent: true, admin: false, cancellationToken, ShapeHeader.Format(batchSize, featureCount), returnProbabilities);
-
-    /// <summary>Sends one call through the resilience pipeline; a fresh request (and body) per attempt.</summary>
-    private async Task<T> SendAsync<T>(
-        HttpMethod method,
-        string path,
-        Func<HttpContent>? content,
-        JsonTypeInfo<T> responseType,
-        bool idempotent,
-        bool admin,
-        CancellationToken cancellationToken,
-        string? shape = null,
-        bool returnProbabilities = false)
-    {
-        var uri = new Uri(_baseAddress, path.TrimStart('/'));
-        var pipeline = idempotent ? _idempotentPipeline : _nonIdempotentPipeline;
-        HttpResponseMessage response;
-        try
-        {
-            response = await pipeline.ExecuteAsync(
-                async token =>
-                {
-                    using var request = new HttpRequestMessage(method, uri) { Content = content?.Invoke() };
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(KcmMediaTypes.Json));
-                    if (shape is not null)
-                    {
-                        request.Headers.TryAddWithoutValidation(KcmHeaders.Shape, shape);
-                        if (returnProbabilities)
-                        {
-                            request.Headers.TryAddWithoutValidation(KcmHeaders.ReturnProbabilities, "true");
-                        }
-                    }
-
-                    if (admin && _options.AdminToken is { } adminToken)
-                    {
-                        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
-                    }
-
-                    return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutRejectedException exception)
-        {
-            throw new KcmTimeoutException($"{method} {path} timed out after {exception.Timeout}.", exception);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new KcmTransportException($"{method} {path} failed: {exception.Message}", exception);
+            host.Dispose();
+            throw new KcmUnavailableException($"Could not connect to the KCM cluster: {exception.Message}", status: null, exception);
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // The caller did not cancel: a caller-supplied HttpClient's own Timeout fired.
-            throw new KcmTimeoutException($"{method} {path} timed out (HttpClient.Timeout).", exception);
+            await AbandonAsync(host).ConfigureAwait(false);
+            throw new KcmUnavailableException(
+                $"Could not connect to the KCM cluster within {options.ConnectTimeout.TotalSeconds:0.###} s: no gateway completed the connection. "
+                + "A cluster with Orleans TLS admits only clients presenting a certificate its authority signed (KcmClientOptions.TlsCertificate), "
+                + "and a TLS client cannot talk to a plain gateway; otherwise no gateway is listening at the configured endpoints.",
+                status: null, exception);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
         }
 
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await ProblemFromAsync(response, cancellationToken).ConfigureAwait(false);
-            }
+        return new KcmClient(host.Services.GetRequiredService<IClusterClient>(), options, host, TimeProvider.System);
+    }
 
+    /// <summary>Stops a client host whose start did not finish, within a short bound: its connection attempts are abandoned.</summary>
+    private static async Task AbandonAsync(IHost host)
+    {
+        try
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await host.StopAsync(stopping.Token).WaitAsync(stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // A start that never completed may refuse an orderly stop; the host is disposed either way.
+        }
+        finally
+        {
+            host.Dispose();
+        }
+    }
+
+    /// <summary>Disconnects the client <see cref="ConnectAsync"/> made; a client over the caller's Orleans client leaves it running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownedHost is not null)
+        {
             try
             {
-                return await response.Content.ReadFromJsonAsync(responseType, cancellationToken).ConfigureAwait(false)
-                    ?? throw new KcmTransportException($"{method} {path} answered an empty body.");
+                await _ownedHost.StopAsync().ConfigureAwait(false);
             }
-            catch (JsonException exception)
+            finally
             {
-                throw new KcmTransportException($"{method} {path} answered JSON that does not fit the contract: {exception.Message}", exception);
+                _ownedHost.Dispose();
             }
         }
     }
 
-    /// <summary>The server's problem, completed from the status line where the body lacks fields (e.g. a proxy's HTML error page).</summary>
-    private static async Task<KcmProblemException> ProblemFromAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Classifies <paramref name="rows"/> samples whose features lie row after row in <paramref name="features"/>.
+    /// Returns the answer when every row was answered; otherwise throws <see cref="KcmOverloadedException"/>,
+    /// <see cref="KcmUnavailableException"/> or <see cref="KcmInvalidInputException"/>. Retried on transient failures.
+    /// </summary>
+    /// <param name="model">The model's name (e.g. "fashion-mnist").</param>
+    /// <param name="features">Rows x the model's input size, row-major, all finite. Not copied: leave it unchanged until the call ends.</param>
+    /// <param name="rows">Samples in the batch, at least 1, dividing the length of <paramref name="features"/>.</param>
+    /// <param name="returnProbabilities">Whether the answer carries every row's class probabilities.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer (the silo may still finish the batch).</param>
+    public async Task<ClassifyResult> ClassifyAsync(
+        string model, float[] features, int rows, bool returnProbabilities = false, CancellationToken cancellationToken = default)
     {
-        KcmProblemDetails? body = null;
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is KcmMediaTypes.ProblemJson or KcmMediaTypes.Json)
-        {
-            try
-            {
-                body = await response.Content.ReadFromJsonAsync(KcmJsonContext.Default.KcmProblemDetails, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException)
-            {
-                // Not a problem document after all; fall back to the status line.
-            }
-        }
-
-        var status = (int)response.StatusCode;
-        var hasCode = !string.IsNullOrEmpty(body?.Code);
-        var problem = new KcmProblemDetails(
-            Type: string.IsNullOrEmpty(body?.Type) ? "about:blank" : body.Type,
-            Title: string.IsNullOrEmpty(body?.Title) ? response.ReasonPhrase ?? response.StatusCode.ToString() : body.Title,
-            Status: status,
-            Detail: body?.Detail,
-            Code: hasCode ? body!.Code : CodeFor(response.StatusCode),
-            Retriable: hasCode ? body!.Retriable : RetryPipelines.IsRetriableStatus(response.StatusCode, retryTransportFailures: true));
-        return new KcmProblemException(problem, RetryAfter.Of(response, TimeProvider.System));
+        ClientArguments.CheckName(model, nameof(model));
+        ClientArguments.CheckBatch(features, rows);
+        var judge = _cluster.GetGrain<IJudgeGrain>(model);
+        var batch = new ClassifyBatch(features, rows, returnProbabilities);
+        var result = await RunIdempotentAsync(
+            static (call, token) => call.judge.ClassifyAsync(call.batch).WaitAsync(token), (judge, batch), $"classify on '{model}'", cancellationToken)
+            .ConfigureAwait(false);
+        return result.Status == ClassifyStatus.Completed ? result : throw ClassifyFailures.ToException(model, result);
     }
 
-    private static string CodeFor(HttpStatusCode status) => status switch
+    /// <summary>Runs an idempotent call with the retry pipeline; maps what is left of its failures to <see cref="KcmException"/>s.</summary>
+    private async Task<TResult> RunIdempotentAsync<TState, TResult>(
+        Func<TState, CancellationToken, Task<TResult>> call, TState state, string what, CancellationToken cancellationToken)
     {
-        HttpStatusCode.Unauthorized => ProblemCodes.Unauthorized,
-        HttpStatusCode.UnsupportedMediaType => ProblemCodes.UnsupportedMediaType,
-        HttpStatusCode.TooManyRequests => ProblemCodes.Overloaded,
-        HttpStatusCode.ServiceUnavailable => ProblemCodes.NotReady,
-        _ => "http_" + ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+        try
+        {
+            return await _idempotent.ExecuteAsync(
+                static (arguments, token) => TryAsync(arguments.call, arguments.state, arguments.gatewayLoss, token),
+                (call, state, gatewayLoss: _gatewayLoss), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException exception)
+        {
+            throw new KcmUnavailableException(
+                $"{what}: no answer within the retry budget of {_options.RetryBudget.TotalSeconds:0.###} s.", status: null, exception);
+        }
+        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        {
+            throw new KcmUnavailableException($"{what}: {exception.Message} (tried {_options.MaxAttempts} times).", status: null, exception);
+        }
+        catch (Exception exception) when (IsRejection(exception))
+        {
+            throw new KcmRequestRejectedException($"{what}: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>
+    /// One try of an idempotent call. It also ends when a gateway connection closes while it waits (the answer might
+    /// never come: Orleans would wait for the response timeout), as a <see cref="GatewayLostException"/> the pipeline retries.
+    /// </summary>
+    private static async ValueTask<TResult> TryAsync<TState, TResult>(
+        Func<TState, CancellationToken, Task<TResult>> call, TState state, GatewayLossSignal? gatewayLoss, CancellationToken cancellationToken)
+    {
+        if (gatewayLoss is null)
+        {
+            return await call(state, cancellationToken).ConfigureAwait(false);
+        }
+
+        var lost = gatewayLoss.Token;
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
+        try
+        {
+            return await call(state, attempt.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new GatewayLostException();
+        }
+    }
+
+    /// <summary>
+    /// Starts an admin call with <see cref="KcmClientOptions.AdminToken"/> in Orleans' <c>RequestContext</c> (read when
+    /// the call's message is made, so it is removed again at once: no other call carries it) and runs it once.
+    /// </summary>
+    private Task<TResult> RunAdminOnceAsync<TState, TResult>(Func<TState, Task<TResult>> call, TState state, string what, CancellationToken cancellationToken)
+    {
+        Task<TResult> started;
+        if (_options.AdminToken is { } token)
+        {
+            RequestContext.Set(AdminCredential.RequestContextKey, token);
+            try
+            {
+                started = call(state);
+            }
+            finally
+            {
+                RequestContext.Remove(AdminCredential.RequestContextKey);
+            }
+        }
+        else
+        {
+            started = call(state);
+        }
+
+        return RunOnceAsync(started, what, cancellationToken);
+    }
+
+    /// <summary>Runs a call that changes state once: after a lost answer the cluster may have acted, so it is not retried.</summary>
+    private static async Task<TResult> RunOnceAsync<TResult>(Task<TResult> call, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AdminCallRefusedException exception)
+        {
+            throw new KcmUnauthorizedException($"{what}: {exception.Message}", exception);
+        }
+        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        {
+            throw new KcmUnavailableException($"{what}: {exception.Message} (not retried: the cluster may have acted).", status: null, exception);
+        }
+        catch (Exception exception) when (IsRejection(exception))
+        {
+            throw new KcmRequestRejectedException($"{what}: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>What a grain throws when the request is wrong as it stands (arguments are checked here first, so these come from the cluster).</summary>
+    private static bool IsRejection(Exception exception) =>
+        exception is (ArgumentException or InvalidOperationException or KeyNotFoundException) and not ObjectDisposedException;
 }

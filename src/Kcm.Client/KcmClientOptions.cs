@@ -1,105 +1,151 @@
-using Kcm.Contracts;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Orleans.Configuration;
 
 namespace Kcm.Client;
 
-/// <summary>Settings of <see cref="KcmClient"/>; <see cref="Validate"/> reports every bad field at once.</summary>
+/// <summary>Settings of <see cref="KcmClient"/>; <see cref="Validate"/> reports every bad field in one exception.</summary>
 public sealed class KcmClientOptions
 {
-    // Polly's timeout strategy accepts 10 ms .. 1 day.
-    private static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan MaximumTimeout = TimeSpan.FromDays(1);
+    /// <summary>The default response timeout: one second above the silo's 5 s batch deadline.</summary>
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(6);
 
-    /// <summary>The model every call addresses.</summary>
-    /// <value>Default <see cref="KcmRoutes.DefaultModel"/> ("fashion-mnist").</value>
-    public string Model { get; init; } = KcmRoutes.DefaultModel;
+    /// <summary>The silos' gateway endpoints. Empty: localhost clustering on <see cref="LocalGatewayPort"/>.</summary>
+    /// <value>Default empty.</value>
+    public IList<IPEndPoint> Gateways { get; set; } = [];
 
-    /// <summary>How inference inputs are encoded.</summary>
-    /// <value>Default <see cref="InferEncoding.Binary"/>.</value>
-    public InferEncoding Encoding { get; init; } = InferEncoding.Binary;
+    /// <summary>The gateway port on the loopback address when <see cref="Gateways"/> is empty.</summary>
+    /// <value>Default 30000 (Orleans' localhost default); 1 .. 65535.</value>
+    public int LocalGatewayPort { get; set; } = 30000;
 
-    /// <summary>Time limit of one HTTP attempt.</summary>
-    /// <value>Default 10 s; 10 ms .. 1 day.</value>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The cluster's id; must match the silos'.</summary>
+    /// <value>Default Orleans' default ("default"), which a silo that names none has.</value>
+    public string ClusterId { get; set; } = ClusterOptions.DefaultClusterId;
 
-    /// <summary>Time limit of a whole call, retries and waits included.</summary>
-    /// <value>Default 60 s; 10 ms .. 1 day, and at least <see cref="AttemptTimeout"/>.</value>
-    public TimeSpan OverallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The service's id; must match the silos'.</summary>
+    /// <value>Default Orleans' default ("default"), which a silo that names none has.</value>
+    public string ServiceId { get; set; } = ClusterOptions.DefaultServiceId;
 
-    /// <summary>Retries after the first attempt on 429, 502, 503, 504 and transport failures.</summary>
-    /// <value>Default 3; 0 .. 20.</value>
-    public int MaxRetries { get; init; } = 3;
+    /// <summary>
+    /// How long one grain call waits for its answer before it fails with a timeout. Calls in flight to a silo that dies
+    /// hang until then, so it is short; calls whose interface declares their own (a distillation round) keep theirs.
+    /// </summary>
+    /// <value>Default 6 s (<see cref="DefaultResponseTimeout"/>); 100 ms .. 10 min.</value>
+    public TimeSpan ResponseTimeout { get; set; } = DefaultResponseTimeout;
 
-    /// <summary>First backoff delay; later ones grow exponentially with jitter. A Retry-After header takes precedence.</summary>
-    /// <value>Default 200 ms; 0 .. 1 minute.</value>
-    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// How long <see cref="KcmClient.ConnectAsync"/> waits for a gateway to complete the connection before it throws
+    /// <see cref="KcmUnavailableException"/>. A gateway that refuses the client's TLS (or its lack of TLS) may never answer.
+    /// </summary>
+    /// <value>Default 15 s (above the silos' 10 s TLS handshake limit); 1 s .. 10 min.</value>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Longest wait before a retry, whether from backoff or from Retry-After.</summary>
-    /// <value>Default 30 s; at least <see cref="BaseDelay"/>, at most 1 day.</value>
-    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Tries of an idempotent call (classify, reads) on silo-unavailable, connection and timeout failures, the first included.</summary>
+    /// <value>Default 3; 1 .. 10.</value>
+    public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>Largest batch <see cref="KcmClient.InferManyAsync(ReadOnlyMemory{float}, int, bool, CancellationToken)"/> sends in one request.</summary>
-    /// <value>Default 256; 1 .. 65536.</value>
-    public int MaxBatchSize { get; init; } = 256;
+    /// <summary>Time limit of an idempotent call, all its tries and waits included.</summary>
+    /// <value>Default 10 s; 100 ms .. 1 hour.</value>
+    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How many batches the batching helper keeps in flight at once.</summary>
-    /// <value>Default 4; 1 .. 256.</value>
-    public int MaxConcurrency { get; init; } = 4;
+    /// <summary>
+    /// The first wait between tries; each later one doubles, all within +-20 %: by default the second try comes 0.8-1.2 s
+    /// after the first failure, the third 1.6-2.4 s after the second. A call that met a silo killed a moment before is
+    /// so tried again after the cluster declared that silo dead (0.6-1.3 s measured on loopback, docs/cluster.md); until
+    /// then its old address keeps answering "unable to connect".
+    /// </summary>
+    /// <value>Default 1 s; 0 .. 1 min.</value>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Bearer token for the admin endpoints (threshold, rollback, distill); null sends none.</summary>
-    public string? AdminToken { get; init; }
+    /// <summary>
+    /// The silos' admin token, sent with the admin calls (rollback, threshold, distillation round) in Orleans'
+    /// <c>RequestContext</c>; without it a silo refuses them with <see cref="KcmUnauthorizedException"/>. Other calls never carry it.
+    /// </summary>
+    /// <value>Default unset (classify and reads only).</value>
+    public string? AdminToken { get; set; }
+
+    /// <summary>
+    /// This client's certificate with its private key, for a cluster whose silos run Orleans TLS (Kcm:Orleans:Tls): set,
+    /// every gateway connection is TLS and presents it; the silos accept it only when their authority signed it.
+    /// </summary>
+    /// <value>Default unset (plain TCP).</value>
+    public X509Certificate2? TlsCertificate { get; set; }
+
+    /// <summary>The cluster's certificate authorities: a gateway's certificate must chain to one of them. Required with <see cref="TlsCertificate"/>.</summary>
+    /// <value>Default unset.</value>
+    public X509Certificate2Collection? TlsCertificateAuthorities { get; set; }
 
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
     public void Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Model))
+        if (Gateways is null)
         {
-            errors.Add($"{nameof(Model)} must not be empty.");
+            errors.Add($"{nameof(Gateways)} must not be null (leave it empty for localhost clustering).");
+        }
+        else if (Gateways.Any(endpoint => endpoint is null || endpoint.Port is < 1 or > 65535))
+        {
+            errors.Add($"{nameof(Gateways)} must hold endpoints with a port in 1 .. 65535.");
         }
 
-        if (!Enum.IsDefined(Encoding))
+        if (LocalGatewayPort is < 1 or > 65535)
         {
-            errors.Add($"{nameof(Encoding)} must be Binary or Json.");
+            errors.Add($"{nameof(LocalGatewayPort)} must be between 1 and 65535 (was {LocalGatewayPort}).");
         }
 
-        if (AttemptTimeout < MinimumTimeout || AttemptTimeout > MaximumTimeout)
+        if (string.IsNullOrWhiteSpace(ClusterId))
         {
-            errors.Add($"{nameof(AttemptTimeout)} must be between 10 ms and 1 day (was {AttemptTimeout}).");
+            errors.Add($"{nameof(ClusterId)} must not be empty.");
         }
 
-        if (OverallTimeout < MinimumTimeout || OverallTimeout > MaximumTimeout || OverallTimeout < AttemptTimeout)
+        if (string.IsNullOrWhiteSpace(ServiceId))
         {
-            errors.Add($"{nameof(OverallTimeout)} must be between 10 ms and 1 day and at least {nameof(AttemptTimeout)} (was {OverallTimeout}).");
+            errors.Add($"{nameof(ServiceId)} must not be empty.");
         }
 
-        if (MaxRetries is < 0 or > 20)
+        if (ResponseTimeout < TimeSpan.FromMilliseconds(100) || ResponseTimeout > TimeSpan.FromMinutes(10))
         {
-            errors.Add($"{nameof(MaxRetries)} must be between 0 and 20 (was {MaxRetries}).");
+            errors.Add($"{nameof(ResponseTimeout)} must be between 100 ms and 10 min (was {ResponseTimeout}).");
         }
 
-        if (BaseDelay < TimeSpan.Zero || BaseDelay > TimeSpan.FromMinutes(1))
+        if (ConnectTimeout < TimeSpan.FromSeconds(1) || ConnectTimeout > TimeSpan.FromMinutes(10))
         {
-            errors.Add($"{nameof(BaseDelay)} must be between 0 and 1 minute (was {BaseDelay}).");
+            errors.Add($"{nameof(ConnectTimeout)} must be between 1 s and 10 min (was {ConnectTimeout}).");
         }
 
-        if (MaxRetryDelay < BaseDelay || MaxRetryDelay > MaximumTimeout)
+        if (MaxAttempts is < 1 or > 10)
         {
-            errors.Add($"{nameof(MaxRetryDelay)} must be at least {nameof(BaseDelay)} and at most 1 day (was {MaxRetryDelay}).");
+            errors.Add($"{nameof(MaxAttempts)} must be between 1 and 10 (was {MaxAttempts}).");
         }
 
-        if (MaxBatchSize is < 1 or > 65536)
+        if (RetryBudget < TimeSpan.FromMilliseconds(100) || RetryBudget > TimeSpan.FromHours(1))
         {
-            errors.Add($"{nameof(MaxBatchSize)} must be between 1 and 65536 (was {MaxBatchSize}).");
+            errors.Add($"{nameof(RetryBudget)} must be between 100 ms and 1 hour (was {RetryBudget}).");
         }
 
-        if (MaxConcurrency is < 1 or > 256)
+        if (RetryDelay < TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))
         {
-            errors.Add($"{nameof(MaxConcurrency)} must be between 1 and 256 (was {MaxConcurrency}).");
+            errors.Add($"{nameof(RetryDelay)} must be between 0 and 1 min (was {RetryDelay}).");
         }
 
-        if (AdminToken is not null && (AdminToken.Length == 0 || AdminToken.Any(char.IsWhiteSpace)))
+        if (AdminToken is { } token && string.IsNullOrWhiteSpace(token))
         {
-            errors.Add($"{nameof(AdminToken)} must be null or a non-empty token without white space.");
+            errors.Add($"{nameof(AdminToken)} must not be blank when set.");
+        }
+
+        if (TlsCertificate is { HasPrivateKey: false })
+        {
+            errors.Add($"{nameof(TlsCertificate)} must carry its private key (e.g. X509Certificate2.CreateFromPemFile(certificate, key)).");
+        }
+
+        if (TlsCertificate is not null && TlsCertificateAuthorities is not { Count: > 0 })
+        {
+            errors.Add($"{nameof(TlsCertificateAuthorities)} must hold the cluster's authority when {nameof(TlsCertificate)} is set.");
+        }
+
+        if (TlsCertificate is null && TlsCertificateAuthorities is not null)
+        {
+            errors.Add($"{nameof(TlsCertificateAuthorities)} is set without {nameof(TlsCertificate)}: the silos accept only clients that present a certificate.");
         }
 
         if (errors.Count > 0)

@@ -38,15 +38,6 @@ public static class ProblemCodes
     /// <summary>A stored version exists but its file does not verify; the current version keeps serving.</summary>
     public const string CorruptVersion = "corrupt_version";
 
-    /// <summary>Cluster mode: the large model's workers are out of reach (broker disconnected); retriable.</summary>
-    public const string LargeModelUnavailable = "large_model_unavailable";
-
-    /// <summary>Cluster mode: readiness while the broker connection is down.</summary>
-    public const string BrokerDisconnected = "broker_disconnected";
-
-    /// <summary>Cluster mode: inference sent to a silo without the front role.</summary>
-    public const string NotAFront = "not_a_front";
-
     /// <summary>Generate: the prompt is missing, empty or gives no tokens.</summary>
     public const string InvalidPrompt = "invalid_prompt";
 

@@ -5,7 +5,10 @@ using Kcm.Testing;
 
 namespace Kcm.Cli.Tests;
 
-/// <summary>The main job end to end at its quick scale: real ONNX Runtime, an embedded silo over loopback HTTP, distillation.</summary>
+/// <summary>
+/// The main job end to end at its quick scale: real ONNX Runtime, an embedded Orleans silo driven through the Orleans
+/// client on its gateway, distillation and hot swaps.
+/// </summary>
 public sealed class DemoRunTests : IDisposable
 {
     private readonly string _json = Path.Combine(Path.GetTempPath(), "kcm-demo-test-" + Guid.NewGuid().ToString("N") + ".json");
@@ -48,13 +51,20 @@ public sealed class DemoRunTests : IDisposable
         var test = root.GetProperty("test");
         Assert.Equal(options.Traffic, traffic.GetProperty("samples").GetInt32());
         Assert.Equal(options.TestSize, test.GetProperty("samples").GetInt32());
-        // Every answer came back and was scored: a broken route would drag accuracy far below the small model's.
-        Assert.InRange(test.GetProperty("accuracy").GetDouble(), 0.80, 1.0);
-        Assert.InRange(test.GetProperty("large_share").GetDouble(), 0.0, 1.0);
+        // The figures of the quick run as the first version's silo made them (93.6 % at a 55 % large share): a broken
+        // route or a distiller that never caught up would drag accuracy down or the share up.
+        Assert.InRange(test.GetProperty("accuracy").GetDouble(), 0.90, 1.0);
+        Assert.InRange(test.GetProperty("large_share").GetDouble(), 0.30, 0.80);
+        // Server-side latencies by route come from the silo's own metrics.
+        Assert.InRange(traffic.GetProperty("small_latency_p50").GetDouble(), 0.0, 1_000.0);
+        Assert.InRange(traffic.GetProperty("large_latency_p50").GetDouble(), 0.0, 5_000.0);
         var rounds = root.GetProperty("distillation_rounds");
         Assert.True(rounds.GetProperty("accepted").GetInt32() + rounds.GetProperty("rejected").GetInt32() >= 1, rounds.ToString());
         Assert.Equal(0, rounds.GetProperty("failed").GetInt32());
         Assert.True(root.GetProperty("final_small_version").GetInt32() >= test.GetProperty("last_small_version").GetInt32());
+        Assert.True(test.GetProperty("first_small_version").GetInt32() > traffic.GetProperty("first_small_version").GetInt32(), "the test set met distilled models");
+        var kept = root.GetProperty("small_model_versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()).ToArray();
+        Assert.Contains(root.GetProperty("final_small_version").GetInt32(), kept);
 
         // The chart beside the JSON copy, drawn from the window-by-window figures the JSON carries too.
         var windows = traffic.GetProperty("timeline").GetProperty("windows");

@@ -6,7 +6,7 @@ namespace Kcm.Deploy.Tests;
 /// <summary>
 /// What can be checked of deploy/docker without a Docker engine: the files the images copy exist and are in the build
 /// context, base images are pinned, the image runs non-root with a health check, and ONNX Runtime comes from the NuGet
-/// flavour the image asks for (the publish itself is replayed in PublishedImageTests and GpuFlavourTests).
+/// flavour the image asks for, and the image runs the Orleans silo (src/Kcm.Silo) (the publish itself is replayed in PublishedImageTests and GpuFlavourTests).
 /// </summary>
 public sealed partial class DockerfileTests
 {
@@ -59,7 +59,7 @@ public sealed partial class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void FinalImage_RunsTheSiloAsNonRoot_WithAHealthCheck_AndVolumesForWritablePaths(string path)
+    public void FinalImage_RunsTheOrleansSiloAsNonRoot_WithAHealthCheck_AndVolumesForWritablePaths(string path)
     {
         var final = new DockerfileInstructions(path).FinalStage.ToList();
         var user = Assert.Single(final, i => i.Keyword == "USER").Arguments;
@@ -70,6 +70,8 @@ public sealed partial class DockerfileTests
         Assert.Contains("\"/tmp\"", volumes);
         Assert.Equal("[\"dotnet\", \"/app/Kcm.Silo.dll\"]", Assert.Single(final, i => i.Keyword == "ENTRYPOINT").Arguments);
         Assert.True(File.Exists(RepositoryRoot.Combine("src", "Kcm.Silo", "Kcm.Silo.csproj")));
+        // HTTP, the silo-to-silo port and the Orleans gateway; never the dashboard's (loopback only, set by configuration).
+        Assert.Equal(["11111", "30000", "8080"], Assert.Single(final, i => i.Keyword == "EXPOSE").Arguments.Split(' ').Order());
         Assert.Contains(final, i => i.Keyword == "COPY" && i.Arguments == "models/ /app/models/");
     }
 

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Kcm.Deploy.Tests;
 
-/// <summary>deploy/grafana/kcm-dashboard.json has the panels issue 7 lists, and its queries are valid PromQL.</summary>
+/// <summary>deploy/grafana/kcm-dashboard.json has the panels issues 7 and 16 list, and its queries are valid PromQL.</summary>
 public sealed class GrafanaDashboardTests
 {
     private readonly GrafanaDashboard _dashboard = new();
@@ -12,15 +12,33 @@ public sealed class GrafanaDashboardTests
     [InlineData("Requests by route", "timeseries", "kcm_requests_total")]
     [InlineData("Latency p50 / p99 by route", "timeseries", "kcm:request_duration_seconds:p99_rate5m")]
     [InlineData("Judge confidence", "heatmap", "kcm_judge_confidence_bucket")]
-    [InlineData("Queue depths", "timeseries", "kcm:broker_queue_messages:max")]
+    [InlineData("Queue depths", "timeseries", "kcm:large_queue_depth:sum")]
     [InlineData("Distillation rounds", "timeseries", "kcm_distillation_rounds_total")]
-    [InlineData("Small-model version per node", "timeseries", "kcm_small_model_version")]
+    [InlineData("Serving version per silo", "timeseries", "kcm_serving_version")]
+    [InlineData("Serving swap failures", "timeseries", "kcm_serving_swap_failures_total")]
     [InlineData("Large-model share before and after each swap", "timeseries", "offset")]
+    [InlineData("Silos in the cluster", "timeseries", "orleans_consistent_ring_size")]
+    [InlineData("Orleans gateway clients", "timeseries", "orleans_gateway_connected_clients")]
+    [InlineData("Activations per grain type and silo", "timeseries", "sum by (pod, grain_type) (orleans_catalog_activations")]
+    [InlineData("Grain calls per second", "timeseries", "orleans_app_requests_latency_milliseconds_count")]
+    [InlineData("Grain call latency p50 / p99", "timeseries", "orleans_app_requests_latency_milliseconds_bucket")]
+    [InlineData("Judge and large-model activations by silo", "table", "grain_type=~\"judge|largemodel\"")]
     public void Dashboard_HasThePanel(string title, string type, string queried)
     {
         var panel = _dashboard.Panel(title);
         Assert.Equal(type, (string?)panel["type"]);
         Assert.Contains(RenderedOverlay.Items(panel["targets"]), t => ((string?)t["expr"])?.Contains(queried, StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void OrleansPanels_SitRightBelowTheRoutingRatio()
+    {
+        var ratio = _dashboard.Panel("Routing ratio (large-model share)");
+        var below = (int)ratio["gridPos"]!["y"]! + (int)ratio["gridPos"]!["h"]!;
+        foreach (var title in new[] { "Silos in the cluster", "Orleans gateway clients", "Judge and large-model activations by silo" })
+        {
+            Assert.Equal(below, (int)_dashboard.Panel(title)["gridPos"]!["y"]!);
+        }
     }
 
     [Fact]

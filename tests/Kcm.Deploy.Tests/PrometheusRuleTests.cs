@@ -8,11 +8,15 @@ public sealed class PrometheusRuleTests(RenderedOverlays overlays) : IClassFixtu
 {
     private static readonly string UnitTestsPath = RepositoryRoot.Combine("deploy", "k8s", "components", "monitoring", "prometheus-rule.test.yaml");
 
-    /// <summary>The alerts issue 7 asks for: band, backlog, reply timeouts, failing distillation, stale version, no scrape.</summary>
+    /// <summary>
+    /// The alerts issues 7 and 16 ask for: routing band, the large pool's backlog and refusals, swap failures and stale
+    /// versions, failing distillation and its backlog, silo count (membership against scrape, no gpu or cpu silo), scrape.
+    /// </summary>
     private static readonly string[] RequiredAlerts =
     [
-        "KcmRoutingRatioOutOfBand", "KcmLargeQueueBacklogGrowing", "KcmLargeReplyTimeouts", "KcmDistillationFailing",
-        "KcmStaleSmallModelVersion", "KcmScrapeDown", "KcmNoScrapeTargets",
+        "KcmRoutingRatioOutOfBand", "KcmLargeBacklogGrowing", "KcmLargeModelRefusing", "KcmServingSwapFailures",
+        "KcmStaleServingVersion", "KcmDistillationFailing", "KcmDistillationBacklog", "KcmTeacherRecordsDropped",
+        "KcmSiloMembershipMismatch", "KcmNoGpuSilo", "KcmNoCpuSilo", "KcmScrapeDown",
     ];
 
     private PrometheusRules Rules => new(overlays["prod"]);
@@ -28,12 +32,17 @@ public sealed class PrometheusRuleTests(RenderedOverlays overlays) : IClassFixtu
     }
 
     [Fact]
-    public void Rules_RecordTheRoutingRatioAndLatencyQuantiles_AndRaiseEveryRequiredAlert()
+    public void Rules_RecordTheRoutingRatioLatencyBacklogsAndSilos_AndRaiseEveryRequiredAlert()
     {
         Assert.Contains("kcm:large_share:ratio_rate5m", Rules.RecordNames);
         foreach (var quantile in new[] { "p50", "p90", "p99" })
         {
             Assert.Contains($"kcm:request_duration_seconds:{quantile}_rate5m", Rules.RecordNames);
+        }
+
+        foreach (var record in new[] { "kcm:large_queue_depth:sum", "kcm:teacher_queue_depth:max", "kcm:silos_in_membership:max", "kcm:silos_scraped:count" })
+        {
+            Assert.Contains(record, Rules.RecordNames);
         }
 
         Assert.Equal(RequiredAlerts.Order(), Rules.AlertNames.Order());
@@ -61,6 +70,15 @@ public sealed class PrometheusRuleTests(RenderedOverlays overlays) : IClassFixtu
         {
             Assert.Contains("alertname: " + alert, text);
         }
+    }
+
+    [Fact]
+    public void UnitTests_Fail_WhenTheSiloCountReadsTheWrongSeries()
+    {
+        // Shows the membership tests can fail: the silo count taken from the directory's ring of another view.
+        var result = RunUnitTests(expr => expr.Replace("count by (namespace) (orleans_consistent_ring_size)", "count by (namespace) (orleans_directory_ring_size)", StringComparison.Ordinal));
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("kcm:silos_scraped:count", result.Output);
     }
 
     [Fact]

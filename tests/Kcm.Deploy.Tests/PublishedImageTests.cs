@@ -2,14 +2,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Kcm.Client;
 using Kcm.Testing;
 
 namespace Kcm.Deploy.Tests;
 
 /// <summary>
-/// The CPU image's steps replayed here (no Docker engine): the published silo answers /readyz, a real Prometheus
-/// with the PrometheusRule's rules records the routing ratio the test sent, and the dashboard queries only metrics the
-/// live silo exports.
+/// The CPU image's steps replayed here (no Docker engine): the published Orleans silo answers /readyz, a real Prometheus
+/// with the PrometheusRule's rules records the routing ratio the test sent and the silo count, and the dashboard and the
+/// rules name only metrics the live silo exports.
 /// </summary>
 public sealed class PublishedImageTests(PublishedSilo published, RenderedOverlays overlays)
     : IClassFixture<PublishedSilo>, IClassFixture<RenderedOverlays>
@@ -28,10 +29,11 @@ public sealed class PublishedImageTests(PublishedSilo published, RenderedOverlay
     }
 
     [Fact]
-    public async Task DockerfileSteps_PublishASilo_ThatAnswersReadyz()
+    public async Task DockerfileSteps_PublishTheOrleansSilo_ThatAnswersReadyz()
     {
         using var response = await Silo.Http.GetAsync("readyz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(File.Exists(Path.Combine(published.Folder, "app", "Kcm.Silo.dll")));
         Assert.True(File.Exists(Path.Combine(published.Folder, "app", "models", "fashion-cnn.onnx")));
     }
 
@@ -70,23 +72,115 @@ public sealed class PublishedImageTests(PublishedSilo published, RenderedOverlay
         Assert.True(recorded is { } r && Math.Abs(r - sent) < 0.01, $"kcm:large_share:ratio_rate5m was {recorded}; the silo answered {sent:F4} by the large model.");
         var p99 = await prometheus.WaitForAsync("max(kcm:request_duration_seconds:p99_rate5m)", v => v > 0, TimeSpan.FromSeconds(10));
         Assert.True(p99 > 0, "The latency quantile rule recorded nothing.");
+        // The silo-count rules over Orleans' membership: one silo in the cluster, one scraped.
+        Assert.Equal(1, await prometheus.WaitForAsync("kcm:silos_in_membership:max", v => v == 1, TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, await prometheus.WaitForAsync("kcm:silos_scraped:count", v => v == 1, TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
-    public async Task Dashboard_QueriesOnlyMetricsTheLiveSiloExports()
+    public async Task DashboardAndRules_NameOnlyMetricsTheLiveSiloExports()
     {
-        await SendAsync(0, 1000);
-        using var distill = new HttpRequestMessage(HttpMethod.Post, "v1/models/fashion-mnist/distill");
-        distill.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PublishedSilo.AdminToken);
-        using var round = await Silo.Http.SendAsync(distill);
-        Assert.True(round.IsSuccessStatusCode, await round.Content.ReadAsStringAsync());
+        // Counters and up-down counters appear in /metrics only once something is counted, so every event the rules and
+        // the dashboard watch happens first: traffic on both routes (more teacher records than the queue holds, so some
+        // are dropped), a client on the Orleans gateway, an accepted distillation round, and a published version this
+        // silo cannot load.
+        await SendAsync(0, 600);
+        await using var client = await KcmClient.ConnectAsync(new KcmClientOptions { Gateways = { new IPEndPoint(IPAddress.Loopback, published.GatewayPort) } });
+        var answer = await client.ClassifyAsync(PublishedSilo.Model, Images[0], rows: 1);
+        Assert.Single(answer.Labels);
+        await DistillUntilAcceptedAsync();
+        await SwapToAVersionTheSiloCannotLoadAsync();
 
-        var live = ExpositionText.Families(await Silo.Http.GetStringAsync("metrics"));
-        var missing = new GrafanaDashboard().Queries.SelectMany(MetricNames.UsedIn)
-            .Where(n => !n.Contains(':', StringComparison.Ordinal))
-            .Where(n => !MetricNames.IsExported(n, live) && !MetricNameTests.ClusterOnlyMetrics.Contains(n) && !MetricNameTests.EnsembleOnlyMetrics.Any(e => n.StartsWith(e, StringComparison.Ordinal)))
+        var exposition = await Silo.Http.GetStringAsync("metrics");
+        var live = ExpositionText.Families(exposition);
+        var rules = new PrometheusRules(overlays["prod"]);
+        var missing = MetricNameTests.Queries(rules).SelectMany(q => MetricNames.UsedIn(q.Query))
+            .Where(n => !MetricNames.IsRecorded(n))
+            .Where(n => !MetricNames.IsExported(n, live) && !MetricNameTests.EnsembleOnlyMetrics.Any(e => n.StartsWith(e, StringComparison.Ordinal)))
             .Distinct().ToList();
-        Assert.True(missing.Count == 0, $"The dashboard queries metrics the live silo does not export: {string.Join(", ", missing)}. It exports: {string.Join(", ", live.Order())}");
+        Assert.True(missing.Count == 0, $"The dashboard or the rules name metrics the live silo does not export: {string.Join(", ", missing)}. It exports: {string.Join(", ", live.Order())}");
+
+        // The panel of which silos hold judge and large-model activations filters on grain types by name.
+        var grainTypes = ExpositionText.Select(exposition, "orleans_catalog_activations").Select(s => s.Labels["grain_type"]).ToHashSet();
+        Assert.Contains("judge", grainTypes);
+        Assert.Contains("largemodel", grainTypes);
+        Assert.Contains("grain_type=~\"judge|largemodel\"", string.Concat(new GrafanaDashboard().Queries), StringComparison.Ordinal);
+        Assert.True(ExpositionText.Sum(exposition, "orleans_gateway_connected_clients") >= 1, "The gateway counts no connected client.");
+        Assert.Equal(1, ExpositionText.Sum(exposition, "orleans_consistent_ring_size"));
+    }
+
+    /// <summary>Runs rounds (more traffic before each retry) until one is accepted: a second small-model version exists.</summary>
+    private async Task DistillUntilAcceptedAsync()
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var distill = new HttpRequestMessage(HttpMethod.Post, $"v1/models/{PublishedSilo.Model}/distill");
+            distill.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PublishedSilo.AdminToken);
+            using var round = await Silo.Http.SendAsync(distill);
+            var text = await round.Content.ReadAsStringAsync();
+            Assert.True(round.IsSuccessStatusCode, text);
+            using var outcome = JsonDocument.Parse(text);
+            if (outcome.RootElement.GetProperty("promoted").GetBoolean())
+            {
+                return;
+            }
+
+            await SendAsync(600 + (attempt * 100), 100);
+        }
+
+        Assert.Fail("Three distillation rounds were not accepted; the swap-failure check needs a second version.");
+    }
+
+    /// <summary>
+    /// Corrupts the stored weights of the small-model version before the current one and rolls back to it: the silo
+    /// refuses the published version (kcm_serving_swap_failures_total) and keeps serving. Then the weights are put back
+    /// and the silo, polling, serves the rolled-back version, so later tests see a consistent silo.
+    /// </summary>
+    private async Task SwapToAVersionTheSiloCannotLoadAsync()
+    {
+        var serving = (int)ExpositionText.Sum(await Silo.Http.GetStringAsync("metrics"), "kcm_small_model_version");
+        Assert.True(serving >= 2, $"The silo serves small-model version {serving}; a rollback needs an older one.");
+        var weights = Path.Combine(published.StorePath, $"{PublishedSilo.Model}.small", $"v{serving - 1:D6}.bin");
+        var original = await File.ReadAllBytesAsync(weights);
+        var corrupt = (byte[])original.Clone();
+        corrupt[^1] ^= 0xFF;
+        await File.WriteAllBytesAsync(weights, corrupt);
+        try
+        {
+            using var rollback = new HttpRequestMessage(HttpMethod.Post, $"v1/models/{PublishedSilo.Model}/rollback");
+            rollback.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PublishedSilo.AdminToken);
+            using var response = await Silo.Http.SendAsync(rollback);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            Assert.True(
+                await EventuallyAsync(m => ExpositionText.Sum(m, "kcm_serving_swap_failures_total") >= 1),
+                "The silo did not count the version it could not load.");
+            Assert.Equal(serving, (int)ExpositionText.Sum(await Silo.Http.GetStringAsync("metrics"), "kcm_small_model_version"));
+        }
+        finally
+        {
+            await File.WriteAllBytesAsync(weights, original);
+        }
+
+        Assert.True(
+            await EventuallyAsync(m => (int)ExpositionText.Sum(m, "kcm_small_model_version") == serving - 1),
+            "The silo did not serve the rolled-back version once its weights were back.");
+    }
+
+    /// <summary>Reads /metrics every 200 ms for up to 20 s until <paramref name="holds"/>.</summary>
+    private async Task<bool> EventuallyAsync(Func<string, bool> holds)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < until)
+        {
+            if (holds(await Silo.Http.GetStringAsync("metrics")))
+            {
+                return true;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return false;
     }
 
     private static double Answered(string exposition, string route) =>
@@ -100,7 +194,7 @@ public sealed class PublishedImageTests(PublishedSilo published, RenderedOverlay
         {
             var body = JsonSerializer.Serialize(new Dictionary<string, float[][]> { ["inputs"] = Images[start..(start + BatchSize)] });
             using var content = new StringContent(body, Encoding.UTF8, "application/json");
-            using var response = await Silo.Http.PostAsync("v1/models/fashion-mnist/infer", content);
+            using var response = await Silo.Http.PostAsync($"v1/models/{PublishedSilo.Model}/infer", content);
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, $"infer answered {(int)response.StatusCode}: {text}");
             using var answer = JsonDocument.Parse(text);
@@ -112,7 +206,7 @@ public sealed class PublishedImageTests(PublishedSilo published, RenderedOverlay
 
     private async Task SetThresholdAsync(double epsilon)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, "v1/models/fashion-mnist/threshold")
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"v1/models/{PublishedSilo.Model}/threshold")
         {
             Content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, double> { ["epsilon"] = epsilon }), Encoding.UTF8, "application/json"),
         };

@@ -25,7 +25,7 @@ public sealed class RuleEvaluatingPrometheus : IDisposable
               evaluation_interval: 1s
             rule_files: ["{rulesPath}"]
             scrape_configs:
-              - job_name: kcm-front
+              - job_name: kcm-gpu
                 static_configs:
                   - targets: ["{target}"]
             """);

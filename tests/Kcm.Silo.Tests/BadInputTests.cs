@@ -3,13 +3,17 @@ using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Text;
 using Kcm.Contracts;
+using Kcm.Core.Data;
 using Kcm.Silo.Tests.Support;
 
 namespace Kcm.Silo.Tests;
 
+/// <summary>Every documented refusal of the infer and admin routes, with its status and problem code, on a serving silo.</summary>
 public sealed class BadInputTests
 {
+    private const int Features = 784;
     private const int MaxBatch = 16;
+    private const int MaxBodyBytes = 256 * 1024;
 
     /// <summary>Every documented refusal: a name, how to make the request, the status and code it must get.</summary>
     private static readonly (string Name, Func<HttpRequestMessage> Request, HttpStatusCode Status, string Code)[] Cases =
@@ -17,40 +21,43 @@ public sealed class BadInputTests
         ("malformed JSON", () => Json("{\"inputs\": [[1, 2,"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
         ("JSON not an object", () => Json("[1, 2, 3]"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
         ("JSON without inputs", () => Json("{\"return_probabilities\": true}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
-        ("JSON string value", () => Json("{\"inputs\": [[\"a\",0,0,0,0,0,0,0]]}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
-        ("JSON wrong feature count", () => Json("{\"inputs\": [[0,0,0,0,0,0,0,0],[1,2,3]]}"), HttpStatusCode.BadRequest, ProblemCodes.WrongFeatureCount),
+        ("JSON string value", () => Json("{\"inputs\": [[\"a\"" + ZerosAfterFirst() + "]]}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
+        ("JSON wrong feature count", () => Json("{\"inputs\": [" + Row() + ",[1,2,3]]}"), HttpStatusCode.BadRequest, ProblemCodes.WrongFeatureCount),
         ("JSON empty batch", () => Json("{\"inputs\": []}"), HttpStatusCode.BadRequest, ProblemCodes.EmptyBatch),
         ("JSON oversized batch", () => Json(JsonRows(MaxBatch + 1)), HttpStatusCode.RequestEntityTooLarge, ProblemCodes.BatchTooLarge),
-        ("binary NaN", () => Binary(Values(2, float.NaN, at: 9), "2,8"), HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue),
-        ("binary +Inf", () => Binary(Values(1, float.PositiveInfinity, at: 0), "1,8"), HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue),
-        ("binary -Inf", () => Binary(Values(1, float.NegativeInfinity, at: 7), "1,8"), HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue),
+        ("binary NaN", () => Binary(Values(2, float.NaN, at: 9), $"2,{Features}"), HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue),
+        ("binary +Inf", () => Binary(Values(1, float.PositiveInfinity, at: 0), $"1,{Features}"), HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue),
+        ("binary -Inf", () => Binary(Values(1, float.NegativeInfinity, at: 7), $"1,{Features}"), HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue),
         ("binary wrong feature count", () => Binary(Values(2, 0, at: 0), "1,16"), HttpStatusCode.BadRequest, ProblemCodes.WrongFeatureCount),
-        ("binary oversized batch", () => Binary(Values(MaxBatch + 1, 0, at: 0), $"{MaxBatch + 1},8"), HttpStatusCode.RequestEntityTooLarge, ProblemCodes.BatchTooLarge),
+        ("binary oversized batch", () => Binary(Values(MaxBatch + 1, 0, at: 0), $"{MaxBatch + 1},{Features}"), HttpStatusCode.RequestEntityTooLarge, ProblemCodes.BatchTooLarge),
         ("binary missing shape", () => Binary(Values(1, 0, at: 0), null), HttpStatusCode.BadRequest, ProblemCodes.MalformedShape),
-        ("binary zero batch", () => Binary([], "0,8"), HttpStatusCode.BadRequest, ProblemCodes.MalformedShape),
-        ("binary body shorter than shape", () => Binary(Values(1, 0, at: 0), "2,8"), HttpStatusCode.BadRequest, ProblemCodes.MalformedShape),
-        ("binary body longer than shape", () => Binary(Values(3, 0, at: 0), "2,8"), HttpStatusCode.BadRequest, ProblemCodes.MalformedShape),
+        ("binary zero batch", () => Binary([], $"0,{Features}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedShape),
+        ("binary body shorter than shape", () => Binary(Values(1, 0, at: 0), $"2,{Features}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedShape),
+        ("binary body longer than shape", () => Binary(Values(3, 0, at: 0), $"2,{Features}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedShape),
         ("text/plain body", () => Body("hello", "text/plain"), HttpStatusCode.UnsupportedMediaType, ProblemCodes.UnsupportedMediaType),
         ("no content type", () => new HttpRequestMessage(HttpMethod.Post, KcmRoutes.InferPath(TestSilo.Model)) { Content = new ByteArrayContent([1, 2]) },
             HttpStatusCode.UnsupportedMediaType, ProblemCodes.UnsupportedMediaType),
         ("unknown model", () => new HttpRequestMessage(HttpMethod.Post, KcmRoutes.InferPath("no-such-model")) { Content = Content(JsonRows(1), KcmMediaTypes.Json) },
             HttpStatusCode.NotFound, ProblemCodes.UnknownModel),
         ("unknown model info", () => new HttpRequestMessage(HttpMethod.Get, KcmRoutes.ModelPath("no-such-model")), HttpStatusCode.NotFound, ProblemCodes.UnknownModel),
+        ("unknown ensemble", () => new HttpRequestMessage(HttpMethod.Post, KcmRoutes.GeneratePath("no-such-ensemble"))
+            { Content = Content("{\"prompt\": \"hello\"}", KcmMediaTypes.Json) }, HttpStatusCode.NotFound, ProblemCodes.UnknownModel),
+        ("generate without JSON", () => new HttpRequestMessage(HttpMethod.Post, KcmRoutes.GeneratePath("any")) { Content = Content("hello", "text/plain") },
+            HttpStatusCode.UnsupportedMediaType, ProblemCodes.UnsupportedMediaType),
         ("admin without token", () => new HttpRequestMessage(HttpMethod.Post, KcmRoutes.DistillPath(TestSilo.Model)), HttpStatusCode.Unauthorized, ProblemCodes.Unauthorized),
         ("threshold out of range", () => Admin(HttpMethod.Put, KcmRoutes.ThresholdPath(TestSilo.Model), "{\"epsilon\": 1.5}"),
             HttpStatusCode.BadRequest, ProblemCodes.InvalidThreshold),
         ("threshold zero", () => Admin(HttpMethod.Put, KcmRoutes.ThresholdPath(TestSilo.Model), "{\"epsilon\": 0}"), HttpStatusCode.BadRequest, ProblemCodes.InvalidThreshold),
         ("threshold malformed", () => Admin(HttpMethod.Put, KcmRoutes.ThresholdPath(TestSilo.Model), "{\"epsilon\": "), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
+        ("threshold not JSON", () => AdminText(KcmRoutes.ThresholdPath(TestSilo.Model), "0.5"), HttpStatusCode.UnsupportedMediaType, ProblemCodes.UnsupportedMediaType),
         ("rollback unknown version", () => Admin(HttpMethod.Post, KcmRoutes.RollbackPath(TestSilo.Model), "{\"version\": 42}"),
             HttpStatusCode.NotFound, ProblemCodes.UnknownVersion),
         ("rollback with nothing older", () => Admin(HttpMethod.Post, KcmRoutes.RollbackPath(TestSilo.Model), null), HttpStatusCode.NotFound, ProblemCodes.UnknownVersion),
         ("body over the size limit", () => Json(new string(' ', MaxBodyBytes + 1)), HttpStatusCode.RequestEntityTooLarge, ProblemCodes.BodyTooLarge),
-        ("numbers as strings", () => Json("{\"inputs\": [[\"0.5\",0,0,0,0,0,0,0]]}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
+        ("numbers as strings", () => Json("{\"inputs\": [[\"0.5\"" + ZerosAfterFirst() + "]]}"), HttpStatusCode.BadRequest, ProblemCodes.MalformedJson),
         ("wrong method", () => new HttpRequestMessage(HttpMethod.Delete, KcmRoutes.InferPath(TestSilo.Model)), HttpStatusCode.MethodNotAllowed, ProblemCodes.MethodNotAllowed),
         ("unknown path", () => new HttpRequestMessage(HttpMethod.Get, "/v1/no-such-thing"), HttpStatusCode.NotFound, ProblemCodes.NotFound),
     ];
-
-    private const int MaxBodyBytes = 64 * 1024;
 
     [Fact]
     public async Task EveryBadRequest_GetsDocumentedProblem_AndSiloKeepsServing()
@@ -68,7 +75,7 @@ public sealed class BadInputTests
             using var response = await silo.Http.SendAsync(message);
             try
             {
-                var problem = await RoutingTests.AssertProblem(response, status, code);
+                var problem = await Problems.AssertAsync(response, status, code);
                 Assert.False(problem.Retriable);
                 Assert.Equal("urn:kcm:problem:" + code, problem.Type);
             }
@@ -81,7 +88,8 @@ public sealed class BadInputTests
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         // Refusals are the client's fault: none is logged as an error or with an exception's stack trace.
         Assert.DoesNotContain(silo.Logs.Lines, line => line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal));
-        var ok = await silo.InferOkAsync(TestModels.Confident(), TestModels.Doubtful());
+        var test = FashionMnist.LoadTest().Slice(0, 2);
+        var ok = await silo.InferOkAsync(test.Row(0).ToArray(), test.Row(1).ToArray());
         Assert.Equal(2, ok.Results.Length);
         var model = await silo.GetModelAsync();
         Assert.Equal(1, model.SmallModel.CurrentVersion);
@@ -89,74 +97,58 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task BinaryAndJsonBodies_GetTheSameAnswers()
+    {
+        var test = FashionMnist.LoadTest().Slice(0, 8);
+        var rows = Enumerable.Range(0, test.Count).Select(i => test.Row(i).ToArray()).ToArray();
+        await using var silo = await TestSilo.StartAsync();
+
+        var json = await silo.InferOkAsync(rows);
+        using var binary = await silo.Http.SendAsync(Binary([.. rows.SelectMany(r => r)], $"{rows.Length},{Features}"));
+        var body = await binary.Content.ReadAsStringAsync();
+        Assert.True(binary.IsSuccessStatusCode, body);
+        var fromBinary = System.Text.Json.JsonSerializer.Deserialize(body, KcmJsonContext.Default.InferResponse)!;
+
+        Assert.Equal(json.Results.Select(r => (r.Label, r.Route)), fromBinary.Results.Select(r => (r.Label, r.Route)));
+    }
+
+    [Fact]
     public async Task NonFiniteValue_Problem_NamesRowAndFeature()
     {
         await using var silo = await TestSilo.StartAsync();
-        using var message = Binary(Values(2, float.NaN, at: 11), "2,8");
+        using var message = Binary(Values(2, float.NaN, at: Features + 3), $"2,{Features}");
 
         using var response = await silo.Http.SendAsync(message);
-        var problem = await RoutingTests.AssertProblem(response, HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue);
+        var problem = await Problems.AssertAsync(response, HttpStatusCode.BadRequest, ProblemCodes.NonFiniteValue);
 
-        Assert.Contains("Row 1, feature 3", problem.Detail);
+        Assert.Contains("Row 1, feature 3", problem.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task JudgeLogitsBeyondExpRange_AreRoutedByConfidence_NotAnswered500()
-    {
-        // x0 = 100 gives a judge logit of 1000: a plain softmax makes it NaN, which once sent the row to the large model
-        // while the answer step looked for it on the small route (500, empty body).
-        await using var silo = await TestSilo.StartAsync();
-        var sure = TestModels.Confident();
-        sure[0] = 100f;
-        var raw = TestModels.Doubtful(hot: 4);
-        raw[4] = 255f;
-
-        var answer = await silo.InferOkAsync(sure, raw, TestModels.Doubtful(hot: 2));
-
-        Assert.Equal(InferenceRoute.Small, answer.Results[0].Route);
-        Assert.Equal(1.0, answer.Results[0].JudgeConfidence, 6);
-        Assert.Equal(InferenceRoute.Large, answer.Results[1].Route);
-        Assert.Equal(5, answer.Results[1].Label);
-        Assert.Equal(InferenceRoute.Large, answer.Results[2].Route);
-        Assert.Equal(3, answer.Results[2].Label);
-    }
-
-    [Fact]
-    public async Task JudgeOutputNotFinite_GoesToTheLargeModel_AndIsCounted()
+    public async Task LargeOutputNotFinite_Answers422NamingTheRow_AndKeepsServing()
     {
         await using var silo = await TestSilo.StartAsync();
-        using var nonFinite = new MeasuredCounter("kcm_nonfinite_outputs_total", "model", "judge");
-        // x0 = 1e38 overflows the judge's logit to infinity: its confidence is NaN, so the routing rule sends it large.
-        var overflowing = TestModels.Doubtful(hot: 6);
-        overflowing[0] = 1e38f;
+        var test = FashionMnist.LoadTest().Slice(0, 1);
+        // The tiny large model's first logit is x . W[:,0] (+ bias and hint), W[i,0] = ((7 i) mod 17 - 8) / 100: huge
+        // values of W's signs push it past float's range, and its softmax is not finite.
+        var overflowing = new float[Features];
+        for (var i = 0; i < Features; i++)
+        {
+            overflowing[i] = Math.Sign((7 * i % 17) - 8) * 3e38f;
+        }
 
-        var answer = await silo.InferOkAsync(overflowing, TestModels.Confident());
+        using var response = await silo.InferAsync(test.Row(0).ToArray(), overflowing);
 
-        Assert.Equal(InferenceRoute.Large, answer.Results[0].Route);
-        Assert.Equal(7, answer.Results[0].Label);
-        Assert.Equal(0.0, answer.Results[0].JudgeConfidence);
-        Assert.Equal(InferenceRoute.Small, answer.Results[1].Route);
-        Assert.Equal(1, nonFinite.Total);
-    }
-
-    [Fact]
-    public async Task LargeOutputNotFinite_Answers422NamingTheRow_TeachesNothing_AndKeepsServing()
-    {
-        await using var silo = await TestSilo.StartAsync();
-        var overflowing = TestModels.Doubtful(hot: 5);
-        overflowing[5] = -1e38f;
-        overflowing[6] = 1e38f;
-
-        using var response = await silo.InferAsync(TestModels.Doubtful(), overflowing);
-
-        var problem = await RoutingTests.AssertProblem(response, (HttpStatusCode)422, ProblemCodes.NonFiniteOutput);
+        var problem = await Problems.AssertAsync(response, (HttpStatusCode)422, ProblemCodes.NonFiniteOutput);
         Assert.False(problem.Retriable);
-        Assert.Contains("Row 1", problem.Detail);
-        Assert.Equal(0, silo.Host.Node.Grains!.Teachers.Count);
-        var ok = await silo.InferOkAsync(TestModels.Doubtful(hot: 2));
-        Assert.Equal(3, ok.Results[0].Label);
-        Assert.Equal(1, silo.Host.Node.Grains!.Teachers.Count);
+        Assert.Contains("Row 1", problem.Detail, StringComparison.Ordinal);
+        var ok = await silo.InferOkAsync(test.Row(0).ToArray());
+        Assert.Single(ok.Results);
     }
+
+    private static string Row() => "[" + string.Join(",", Enumerable.Repeat("0", Features)) + "]";
+
+    private static string ZerosAfterFirst() => string.Concat(Enumerable.Repeat(",0", Features - 1));
 
     private static HttpRequestMessage Json(string body) => Body(body, KcmMediaTypes.Json);
 
@@ -168,6 +160,13 @@ public sealed class BadInputTests
     private static HttpRequestMessage Admin(HttpMethod method, string path, string? json)
     {
         var message = new HttpRequestMessage(method, path) { Content = json is null ? null : Content(json, KcmMediaTypes.Json) };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestSilo.AdminToken);
+        return message;
+    }
+
+    private static HttpRequestMessage AdminText(string path, string text)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Put, path) { Content = Content(text, "text/plain") };
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestSilo.AdminToken);
         return message;
     }
@@ -186,7 +185,7 @@ public sealed class BadInputTests
 
     private static float[] Values(int rows, float value, int at)
     {
-        var values = new float[rows * TestModels.Features];
+        var values = new float[rows * Features];
         if (values.Length > 0)
         {
             values[at] = value;
@@ -195,6 +194,5 @@ public sealed class BadInputTests
         return values;
     }
 
-    private static string JsonRows(int rows) =>
-        "{\"inputs\": [" + string.Join(",", Enumerable.Repeat("[0,0,0,0,0,0,0,0]", rows)) + "]}";
+    private static string JsonRows(int rows) => "{\"inputs\": [" + string.Join(",", Enumerable.Repeat(Row(), rows)) + "]}";
 }

@@ -1,8 +1,8 @@
 namespace Kcm.Silo.Tests;
 
 /// <summary>
-/// Tests that must run alone: environment variables are process-wide, and some measure allocations on the thread
-/// that records (other tests' work must not run callbacks there).
+/// Tests that must run alone: they measure the whole process (CPU time after a silo is disposed), so no other silo
+/// may be working meanwhile.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SerialCollection

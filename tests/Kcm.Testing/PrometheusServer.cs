@@ -39,8 +39,12 @@ public sealed class PrometheusServer : IDisposable
     public string RecentLog => string.Join('\n', _log);
 
     /// <summary>Starts Prometheus scraping <paramref name="target"/> ("host:port") at <paramref name="metricsPath"/> every second and waits until it is ready.</summary>
-    public static async Task<PrometheusServer> StartAsync(
-        string target, string metricsPath = "/metrics", CancellationToken cancellationToken = default)
+    public static Task<PrometheusServer> StartAsync(
+        string target, string metricsPath = "/metrics", CancellationToken cancellationToken = default) =>
+        StartAsync([target], metricsPath, rulesFile: null, cancellationToken);
+
+    private static async Task<PrometheusServer> StartAsync(
+        IReadOnlyList<string> targets, string metricsPath, string? rulesFile, CancellationToken cancellationToken)
     {
         if (!IsInstalled)
         {
@@ -51,7 +55,7 @@ public sealed class PrometheusServer : IDisposable
         const int Attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var server = Launch(target, metricsPath, LoopbackPort.Free());
+            var server = Launch(targets, metricsPath, rulesFile, LoopbackPort.Free());
             try
             {
                 await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -68,6 +72,15 @@ public sealed class PrometheusServer : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Starts Prometheus scraping every one of <paramref name="targets"/> ("host:port", path /metrics) every second in one
+    /// job, evaluating the rules file <paramref name="rulesFile"/> (its groups' own intervals apply; groups without one
+    /// are evaluated every second), and waits until it is ready.
+    /// </summary>
+    public static Task<PrometheusServer> StartWithRulesAsync(
+        IReadOnlyList<string> targets, string rulesFile, CancellationToken cancellationToken = default) =>
+        StartAsync(targets, "/metrics", rulesFile, cancellationToken);
 
     /// <summary>Runs an instant PromQL query; a scalar comes back as one sample without labels.</summary>
     public async Task<IReadOnlyList<Sample>> QueryAsync(string promql, CancellationToken cancellationToken = default)
@@ -140,20 +153,22 @@ public sealed class PrometheusServer : IDisposable
         }
     }
 
-    private static PrometheusServer Launch(string target, string metricsPath, int port)
+    private static PrometheusServer Launch(IReadOnlyList<string> targets, string metricsPath, string? rulesFile, int port)
     {
         var folder = Directory.CreateTempSubdirectory("kcm-prometheus-").FullName;
         var configPath = Path.Combine(folder, "prometheus.yml");
+        var ruleFiles = rulesFile is null ? string.Empty : $"rule_files: [\"{rulesFile}\"]";
         File.WriteAllText(configPath, $"""
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
               evaluation_interval: 1s
+            {ruleFiles}
             scrape_configs:
               - job_name: kcm
                 metrics_path: "{metricsPath}"
                 static_configs:
-                  - targets: ["{target}"]
+                  - targets: [{string.Join(", ", targets.Select(t => $"\"{t}\""))}]
             """);
         var start = new ProcessStartInfo(ExecutablePath)
         {

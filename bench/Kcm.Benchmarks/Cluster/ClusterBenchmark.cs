@@ -4,17 +4,19 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Kcm.Client;
 using Kcm.Core.Data;
+using OrleansClient = Kcm.Client.KcmClient;
+using OrleansClientOptions = Kcm.Client.KcmClientOptions;
 
 namespace Kcm.Benchmarks.Cluster;
 
 /// <summary>
-/// `./kcm bench cluster`: a local cluster of processes (1 front, 2 large, 1 distiller over a private RabbitMQ, started
-/// with `kcm cluster up`) against an embedded silo process serving the same judge and small model version (a copy of
-/// the cluster's store), side by side in alternating rounds: throughput and latency at the default threshold and with
-/// every sample on the large route, and the extra latency the broker adds to one large-path request. Both run on this
-/// machine's cores, so it measures the fabric's overhead, not scaling.
+/// `./kcm bench cluster`: the Orleans cluster beside one embedded silo on this machine, in alternating rounds on the same
+/// settings: the cluster (`kcm cluster up`: Azurite and 2 gpu + 2 cpu,distiller silo processes, driven through the
+/// Orleans client via the cpu silos' gateways) against one embedded Orleans silo process (Orleans client). Throughput and
+/// latency at the default threshold and with every sample on the large route, and what the fabric adds to one
+/// large-route request (batch 1, one client). Every process shares the same cores: this measures what the fabric costs,
+/// not scaling.
 /// </summary>
 public static class ClusterBenchmark
 {
@@ -23,13 +25,13 @@ public static class ClusterBenchmark
     public static Command Create()
     {
         var images = new Option<int>("--images") { Description = "Test images per throughput measurement.", DefaultValueFactory = _ => 4_000 };
-        var batch = new Option<int>("--batch") { Description = "Samples per infer request.", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "Samples per request.", DefaultValueFactory = _ => 32 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 4 };
-        var rounds = new Option<int>("--rounds") { Description = "Measurements per configuration; the median is reported.", DefaultValueFactory = _ => 3 };
-        var latencySamples = new Option<int>("--latency-samples") { Description = "Batch-1 large-route requests per system for the added latency.", DefaultValueFactory = _ => 1_000 };
+        var rounds = new Option<int>("--rounds") { Description = "Measurements per configuration and system; the median is reported.", DefaultValueFactory = _ => 3 };
+        var latencySamples = new Option<int>("--latency-samples") { Description = "Batch-1 large-route requests per system and round for the added latency.", DefaultValueFactory = _ => 1_000 };
         var seedSize = new Option<int>("--seed-size") { Description = "Labelled images the judge and first small model train on.", DefaultValueFactory = _ => 3_000 };
         var kcm = new Option<string?>("--kcm") { Description = "The built kcm.dll (default: found next to this benchmark's build output)." };
-        var command = new Command("cluster", "1 front + 2 large silo processes over RabbitMQ vs the embedded silo: throughput, p50/p99, broker latency per large-path request.")
+        var command = new Command("cluster", "The Orleans cluster (Azurite + 4 silo processes) beside one embedded silo: throughput, p50/p99, the fabric's cost per large-route request.")
         {
             images, batch, concurrency, rounds, latencySamples, seedSize, kcm,
         };
@@ -51,90 +53,105 @@ public static class ClusterBenchmark
         var test = FashionMnist.LoadTest();
         var inputs = Enumerable.Range(0, imageCount).Select(i => test.Row(i).ToArray()).ToArray();
         var folder = Directory.CreateTempSubdirectory("kcm-bench-cluster-").FullName;
-        var embeddedStore = Path.Combine(folder, "embedded-store");
+        var orleansFolder = Path.Combine(folder, "orleans");
+        const string token = "bench-admin-token";
+        // The same models' settings everywhere; distillation off so no round disturbs the figures.
         string[] silo =
         [
             Setting("Kcm:Embedded:SeedSamples", seedSize), "--Kcm:Embedded:Epochs=2", "--Kcm:Distillation:Enabled=false",
             "--Logging:LogLevel:Default=Warning",
         ];
-        Process? embedded = null;
+        var started = new List<Process>();
+        var targets = new List<IServingTarget>();
+        Console.WriteLine($"load average before: {LoadAverage()} ({Environment.ProcessorCount} cores)");
         try
         {
-            Console.WriteLine($"starting the cluster (kcm cluster up: 1 front, 2 large, 1 distiller) in {folder} ...");
-            await kcm.RunAsync(["cluster", "up", "--folder", folder, "--fronts", "1", "--large", "2", "--distillers", "1", .. silo], TimeSpan.FromMinutes(15))
-                .ConfigureAwait(false);
-            using var state = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "state.json")).ConfigureAwait(false));
-            var token = state.RootElement.GetProperty("adminToken").GetString()!;
-            var front = new Uri(state.RootElement.GetProperty("silos").EnumerateArray()
-                .First(s => s.GetProperty("roles").GetString() == "front").GetProperty("url").GetString()!);
+            Console.WriteLine($"starting the Orleans cluster (kcm cluster up: Azurite, 2 gpu + 2 cpu,distiller silos) in {orleansFolder} ...");
+            await kcm.RunAsync(["cluster", "up", "--folder", orleansFolder, "--silos", "4", .. silo], TimeSpan.FromMinutes(15)).ConfigureAwait(false);
 
-            // The embedded silo serves a copy of the cluster's store: the same judge and small model version.
-            CopyFolder(Path.Combine(folder, "store"), embeddedStore);
-            var embeddedUrl = new Uri($"http://127.0.0.1:{FreePort()}");
-            Console.WriteLine($"starting the embedded silo (kcm serve, all roles in one process) on {embeddedUrl} ...");
-            embedded = kcm.StartServe(["--urls=" + embeddedUrl.ToString().TrimEnd('/'), "--Kcm:StorePath=" + embeddedStore, "--Kcm:AdminToken=" + token, .. silo]);
-            await WaitReadyAsync(embeddedUrl, embedded).ConfigureAwait(false);
+            var orleansEmbedded = new Uri($"http://127.0.0.1:{FreePort()}");
+            var gateway = FreePort();
+            Console.WriteLine($"starting the embedded Orleans silo (kcm cluster-silo: every role, localhost clustering) on {orleansEmbedded}, gateway {gateway} ...");
+            started.Add(kcm.Start(
+            [
+                "cluster-silo", "--urls=" + Trim(orleansEmbedded), Setting("Kcm:Orleans:SiloPort", FreePort()), Setting("Kcm:Orleans:GatewayPort", gateway),
+                "--Kcm:StorePath=" + Path.Combine(folder, "orleans-embedded-store"), "--Kcm:AdminToken=" + token, .. silo,
+            ]));
+            await WaitReadyAsync(orleansEmbedded, started[^1]).ConfigureAwait(false);
 
-            var systems = new (string Name, Uri Url)[] { ("embedded (1 process)", embeddedUrl), ("cluster (1 front + 2 large)", front) };
-            // Warm-up: JIT tiers, ONNX sessions and broker channels settle before anything is timed.
-            foreach (var (_, url) in systems)
+            // The Orleans client enters through the cpu silos' gateways, as an edge client would: the judge and large
+            // model are a silo hop away (a client on a gpu gateway would skip that hop).
+            using var orleansState = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(orleansFolder, "state.json")).ConfigureAwait(false));
+            var cpuGateways = orleansState.RootElement.GetProperty("silos").EnumerateArray()
+                .Where(s => !s.GetProperty("roles").GetString()!.Split(',').Contains("gpu"))
+                .Select(s => new IPEndPoint(IPAddress.Loopback, s.GetProperty("gatewayPort").GetInt32())).ToList();
+
+            targets.Add(new OrleansTarget("Orleans embedded (1 process)",
+                await OrleansClient.ConnectAsync(new OrleansClientOptions { Gateways = [new IPEndPoint(IPAddress.Loopback, gateway)] }).ConfigureAwait(false)));
+            targets.Add(new OrleansTarget("Orleans cluster (4 silos)", await OrleansClient.ConnectAsync(new OrleansClientOptions { Gateways = cpuGateways, ClusterId = orleansState.RootElement.GetProperty("clusterId").GetString()!, ServiceId = orleansState.RootElement.GetProperty("serviceId").GetString()! }).ConfigureAwait(false)));
+
+            // Warm-up: JIT tiers, ONNX sessions, connections and placements settle before anything is timed.
+            foreach (var target in targets)
             {
-                await LoadRun.RunAsync(url, inputs, batch, concurrency).ConfigureAwait(false);
-                await LoadRun.RunAsync(url, inputs[..Math.Min(200, inputs.Length)], 1, 1).ConfigureAwait(false);
+                await LoadRun.RunAsync(target, inputs, batch, concurrency).ConfigureAwait(false);
+                await LoadRun.RunAsync(target, inputs[..Math.Min(200, inputs.Length)], 1, 1).ConfigureAwait(false);
             }
 
             Console.WriteLine($"{imageCount:N0} test images, batch {batch}, {concurrency} in flight, median of {rounds} alternating rounds; {Environment.ProcessorCount} cores shared by every process");
-            var atDefault = await MeasureAsync(systems, inputs, batch, concurrency, rounds).ConfigureAwait(false);
-            Print("default threshold", systems, atDefault);
+            Print("default threshold", targets, await MeasureAsync(targets, inputs, batch, concurrency, rounds).ConfigureAwait(false));
 
-            foreach (var (_, url) in systems)
+            foreach (var target in targets)
             {
-                using var admin = new KcmClient(url, new KcmClientOptions { AdminToken = token });
-                await admin.SetThresholdAsync(LargeOnlyThreshold).ConfigureAwait(false);
+                await target.SetThresholdAsync(LargeOnlyThreshold).ConfigureAwait(false);
             }
 
-            var largeOnly = await MeasureAsync(systems, inputs, batch, concurrency, rounds).ConfigureAwait(false);
-            Print("every sample on the large route", systems, largeOnly);
+            Print("every sample on the large route", targets, await MeasureAsync(targets, inputs, batch, concurrency, rounds).ConfigureAwait(false));
 
-            // One large-path request at a time, batch 1: the difference is what the broker hop costs a request.
-            var single = await MeasureAsync(systems, inputs[..latencySamples], 1, 1, rounds).ConfigureAwait(false);
-            Print("batch 1, one client, large route", systems, single);
+            // One large-route request at a time, batch 1: the difference to the embedded silo is what the fabric costs a request.
+            var single = await MeasureAsync(targets, inputs[..latencySamples], 1, 1, rounds).ConfigureAwait(false);
+            Print("batch 1, one client, large route", targets, single);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"added by the broker per large-path request: p50 {single[1].P50Ms - single[0].P50Ms:F2} ms, p99 {single[1].P99Ms - single[0].P99Ms:F2} ms"));
-            Console.WriteLine("On one machine the cluster's processes share the same cores: this measures the fabric's overhead, not scaling.");
+                $"added by the Orleans fabric per large-route request: p50 {single[1].P50Ms - single[0].P50Ms:F2} ms, p99 {single[1].P99Ms - single[0].P99Ms:F2} ms"));
+            Console.WriteLine($"load average after: {LoadAverage()}");
+            Console.WriteLine("On one machine every process shares the same cores: this measures what the fabric costs, not scaling.");
             return 0;
         }
         finally
         {
-            if (embedded is not null)
+            foreach (var target in targets)
             {
-                if (!embedded.HasExited)
-                {
-                    embedded.Kill(entireProcessTree: true);
-                    await embedded.WaitForExitAsync().ConfigureAwait(false);
-                }
-
-                embedded.Dispose();
+                await target.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (File.Exists(Path.Combine(folder, "state.json")))
+            foreach (var process in started)
             {
-                await kcm.RunAsync(["cluster", "down", "--folder", folder], TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync().ConfigureAwait(false);
+                }
+
+                process.Dispose();
+            }
+
+            if (File.Exists(Path.Combine(orleansFolder, "state.json")))
+            {
+                await kcm.RunAsync(["cluster", "down", "--folder", orleansFolder], TimeSpan.FromMinutes(2)).ConfigureAwait(false);
             }
 
             Directory.Delete(folder, recursive: true);
         }
     }
 
-    /// <summary>Alternating rounds (embedded, cluster, embedded, ...) so drift on a shared machine hits both; medians per system.</summary>
-    private static async Task<LoadResult[]> MeasureAsync((string Name, Uri Url)[] systems, float[][] inputs, int batch, int concurrency, int rounds)
+    /// <summary>Alternating rounds (each system in turn, round after round) so drift on a shared machine hits all; medians per system.</summary>
+    private static async Task<LoadResult[]> MeasureAsync(IReadOnlyList<IServingTarget> targets, float[][] inputs, int batch, int concurrency, int rounds)
     {
-        var results = systems.Select(_ => new List<LoadResult>()).ToArray();
+        var results = targets.Select(_ => new List<LoadResult>()).ToArray();
         for (var r = 0; r < rounds; r++)
         {
-            for (var s = 0; s < systems.Length; s++)
+            for (var s = 0; s < targets.Count; s++)
             {
-                results[s].Add(await LoadRun.RunAsync(systems[s].Url, inputs, batch, concurrency).ConfigureAwait(false));
+                results[s].Add(await LoadRun.RunAsync(targets[s], inputs, batch, concurrency).ConfigureAwait(false));
             }
         }
 
@@ -142,15 +159,15 @@ public static class ClusterBenchmark
             Median(list.Select(x => x.SamplesPerSecond)), Median(list.Select(x => x.P50Ms)), Median(list.Select(x => x.P99Ms)), Median(list.Select(x => x.LargeShare))))];
     }
 
-    private static void Print(string title, (string Name, Uri Url)[] systems, LoadResult[] results)
+    private static void Print(string title, IReadOnlyList<IServingTarget> targets, LoadResult[] results)
     {
         Console.WriteLine();
         Console.WriteLine(title);
-        Console.WriteLine($"  {"system",-30} {"samples/s",10} {"p50 ms",8} {"p99 ms",8} {"large share",12}");
-        for (var s = 0; s < systems.Length; s++)
+        Console.WriteLine($"  {"system",-36} {"samples/s",10} {"p50 ms",8} {"p99 ms",8} {"large share",12}");
+        for (var s = 0; s < targets.Count; s++)
         {
             var r = results[s];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {systems[s].Name,-30} {r.SamplesPerSecond,10:N0} {r.P50Ms,8:F2} {r.P99Ms,8:F2} {r.LargeShare,12:P1}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {targets[s].Name,-36} {r.SamplesPerSecond,10:N0} {r.P50Ms,8:F2} {r.P99Ms,8:F2} {r.LargeShare,12:P1}"));
         }
     }
 
@@ -180,24 +197,18 @@ public static class ClusterBenchmark
 
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"kcm serve exited with code {process.ExitCode} before it was ready.");
+                throw new InvalidOperationException($"the silo on {url} exited with code {process.ExitCode} before it was ready.");
             }
 
             await Task.Delay(250).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"kcm serve on {url} was not ready within 15 minutes.");
+        throw new TimeoutException($"the silo on {url} was not ready within 15 minutes.");
     }
 
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+
+    private static string Trim(Uri url) => url.ToString().TrimEnd('/');
 
     private static int FreePort()
     {

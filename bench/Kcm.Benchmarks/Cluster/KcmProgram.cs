@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Kcm.Benchmarks.Cluster;
 
-/// <summary>The built <c>kcm</c> CLI (kcm.dll), run as child processes: <c>cluster up|down</c> and <c>serve</c>.</summary>
+/// <summary>The built <c>kcm</c> CLI (kcm.dll), run as child processes: <c>cluster up|down</c>, single silos.</summary>
 internal sealed class KcmProgram(string assembly)
 {
     public string Assembly { get; } = assembly;
@@ -47,10 +47,10 @@ internal sealed class KcmProgram(string assembly)
         return output.ToString();
     }
 
-    /// <summary>Starts <c>kcm serve</c> with its output discarded; the caller stops it.</summary>
-    public Process StartServe(IEnumerable<string> arguments)
+    /// <summary>Starts <c>kcm arguments</c> (a silo) with its output discarded; the caller stops it.</summary>
+    public Process Start(IEnumerable<string> arguments)
     {
-        var process = Process.Start(StartInfo(["serve", .. arguments], redirect: true)) ?? throw new InvalidOperationException("dotnet did not start.");
+        var process = Process.Start(StartInfo(arguments, redirect: true)) ?? throw new InvalidOperationException("dotnet did not start.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

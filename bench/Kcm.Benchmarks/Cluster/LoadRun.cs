@@ -1,15 +1,12 @@
 using System.Diagnostics;
-using Kcm.Client;
-using Kcm.Contracts;
 
 namespace Kcm.Benchmarks.Cluster;
 
-/// <summary>Sends every image once through a front, <c>concurrency</c> requests in flight, and measures.</summary>
+/// <summary>Sends every image once to a target, <c>concurrency</c> requests in flight, and measures.</summary>
 internal static class LoadRun
 {
-    public static async Task<LoadResult> RunAsync(Uri front, float[][] images, int batch, int concurrency)
+    public static async Task<LoadResult> RunAsync(IServingTarget target, float[][] images, int batch, int concurrency)
     {
-        using var client = new KcmClient(front, new KcmClientOptions { MaxBatchSize = batch, MaxConcurrency = 1 });
         var batches = (images.Length + batch - 1) / batch;
         var latencies = new double[batches];
         var large = 0;
@@ -22,9 +19,9 @@ internal static class LoadRun
                 var first = b * batch;
                 var rows = images[first..Math.Min(images.Length, first + batch)];
                 var started = Stopwatch.GetTimestamp();
-                var response = await client.InferAsync(rows).ConfigureAwait(false);
+                var routedLarge = await target.ClassifyAsync(rows).ConfigureAwait(false);
                 latencies[b] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                Interlocked.Add(ref large, response.Results.Count(r => r.Route == InferenceRoute.Large));
+                Interlocked.Add(ref large, routedLarge);
             }
         }))).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;

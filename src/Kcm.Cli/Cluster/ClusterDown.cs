@@ -1,36 +1,35 @@
 namespace Kcm.Cli.Cluster;
 
 /// <summary>
-/// <c>kcm cluster down</c>: stops every silo the state file lists (fronts first, so no new work arrives; SIGTERM lets
-/// each drain, SIGKILL after the grace period), then the broker, then deletes the state file. The shared store and the
-/// broker's data stay, so the next <c>up</c> starts on the same versions and durable queues.
+/// <c>kcm cluster down</c>: stops every silo the state file lists (SIGTERM: each drains its HTTP requests and leaves the
+/// cluster, handing its grains and reminders over; SIGKILL after the grace period), then Azurite (SIGTERM, so it saves
+/// its data), then deletes the state file. Azurite's data and the model store stay, so the next <c>up</c> starts on
+/// the same versions, queue and reminders.
 /// </summary>
 internal sealed class ClusterDown(ClusterLayout layout, TextWriter output)
 {
+    private static readonly TimeSpan AzuriteGrace = TimeSpan.FromSeconds(30);
+
     public async Task RunAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
-        using var held = ClusterLock.Acquire(layout);
+        using var held = ClusterLock.Acquire(layout.Folder);
         if (ClusterState.Load(layout) is not { } state)
         {
             output.WriteLine($"No cluster is running ({layout.StateFile} does not exist).");
             return;
         }
 
-        foreach (var group in state.Silos.GroupBy(s => s.Roles switch { "front" => 0, "large" => 1, _ => 2 }).OrderBy(g => g.Key))
+        await Task.WhenAll(state.Silos.Select(silo => StopSiloAsync(silo, grace, cancellationToken))).ConfigureAwait(false);
+        if (state.Azurite is { } azurite)
         {
-            await Task.WhenAll(group.Select(silo => StopSiloAsync(silo, grace, cancellationToken))).ConfigureAwait(false);
-        }
-
-        if (state.Broker is { } broker)
-        {
-            if (broker.IsAlive)
+            if (azurite.IsAlive)
             {
-                var killed = await UnixProcess.StopAsync(broker.Pid, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-                output.WriteLine($"RabbitMQ (pid {broker.Pid}) {(killed ? "killed after the grace period" : "stopped")}.");
+                var killed = await UnixProcess.StopAsync(azurite.Pid, AzuriteGrace, cancellationToken).ConfigureAwait(false);
+                output.WriteLine($"Azurite (pid {azurite.Pid}) {(killed ? "killed after the grace period" : "stopped")}.");
             }
             else
             {
-                output.WriteLine($"RabbitMQ (pid {broker.Pid}) was not running.");
+                output.WriteLine($"Azurite (pid {azurite.Pid}) was not running.");
             }
         }
 

@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Kcm.Cli.Cluster;
 
-/// <summary>Where a local cluster keeps its files: state, shared model store, silo logs and the private broker.</summary>
+/// <summary>Where a local Orleans cluster keeps its files: state, secrets, Azurite's data, the shared model store, logs.</summary>
 internal sealed class ClusterLayout(string folder)
 {
     /// <summary>The default folder, under the repository (KCM_HOME).</summary>
@@ -8,18 +11,41 @@ internal sealed class ClusterLayout(string folder)
 
     public string Folder { get; } = Path.GetFullPath(folder);
 
-    /// <summary>Pids, ports and roles of what <c>cluster up</c> started; <c>cluster down</c> reads it.</summary>
+    /// <summary>
+    /// The cluster's name, its Orleans cluster id and service id: <c>kcm-</c>, the folder's own name and 8 hex digits of
+    /// its full path. The same folder keeps its name across <c>down</c> and <c>up</c> (grain state and reminders are
+    /// keyed by the service id); two folders never share one, so a client pointed at the other cluster's gateway is
+    /// refused by Orleans' cluster id check instead of being served by the wrong cluster.
+    /// </summary>
+    public string Name
+    {
+        get
+        {
+            var own = new string([.. Path.GetFileName(Folder.TrimEnd('/')).ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Folder)))[..8];
+            own = own[..Math.Min(own.Length, 24)];
+            return own.Length == 0 ? $"kcm-{hash}" : own.StartsWith("kcm", StringComparison.Ordinal) ? $"{own}-{hash}" : $"kcm-{own}-{hash}";
+        }
+    }
+
+    /// <summary>Pids, ports and roles of what <c>cluster up</c> started; <c>cluster down</c> reads it. Holds no secret (mode 0600 all the same).</summary>
     public string StateFile => Path.Combine(Folder, "state.json");
 
-    /// <summary>Held while <c>up</c> or <c>down</c> runs, so two of them never interleave.</summary>
-    public string LockFile => Path.Combine(Folder, ".lock");
+    /// <summary>The admin API token (mode 0600): <c>Authorization: Bearer $(cat admin-token)</c>. Kept across <c>down</c>.</summary>
+    public string AdminTokenFile => Path.Combine(Folder, "admin-token");
 
-    /// <summary>The model store every silo shares (the same folder is what makes it shared on one machine).</summary>
+    /// <summary>The storage connection string with Azurite's account key (mode 0600). Kept across <c>down</c>: the account owns Azurite's data.</summary>
+    public string StorageConnectionFile => Path.Combine(Folder, "storage-connection");
+
+    /// <summary>Azurite's data (<c>--location</c>): membership, grain state, reminders, queue and blobs survive a restart.</summary>
+    public string AzuriteData => Path.Combine(Folder, "azurite");
+
+    /// <summary>The model store folder every silo is given (one folder on one machine is shared).</summary>
     public string Store => Path.Combine(Folder, "store");
 
     public string Logs => Path.Combine(Folder, "logs");
 
-    public string BrokerFolder => Path.Combine(Folder, "broker");
+    public string AzuriteLog => Path.Combine(Logs, "azurite.log");
 
     public string SiloLog(string nodeId) => Path.Combine(Logs, nodeId + ".log");
 }

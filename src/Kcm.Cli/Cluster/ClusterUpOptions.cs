@@ -1,29 +1,31 @@
 namespace Kcm.Cli.Cluster;
 
 /// <summary>What <c>cluster up</c> should leave running.</summary>
-/// <param name="Fronts">Silos with the front role.</param>
-/// <param name="Large">Silos with the large role.</param>
-/// <param name="Distillers">Silos with the distiller role (beyond the first: hot standbys).</param>
+/// <param name="Silos">How many silos (<see cref="ClusterPlan"/> says which roles each has).</param>
 /// <param name="ReadyTimeout">How long one silo may take to become ready (a first start trains the seed models).</param>
-/// <param name="SiloArguments">Passed to every <c>kcm serve</c>, e.g. <c>--Kcm:Embedded:SeedSamples=1000</c>.</param>
-internal sealed record ClusterUpOptions(int Fronts, int Large, int Distillers, TimeSpan ReadyTimeout, IReadOnlyList<string> SiloArguments)
+/// <param name="SiloArguments">Passed to every silo, e.g. <c>--Kcm:Embedded:SeedSamples=1000</c>.</param>
+/// <param name="FirstPort">
+/// The first of the cluster's block of loopback ports (<see cref="PortBlock"/>); null lets the kernel choose free ones.
+/// </param>
+internal sealed record ClusterUpOptions(int Silos, TimeSpan ReadyTimeout, IReadOnlyList<string> SiloArguments, int? FirstPort = null)
 {
-    /// <summary>The problems with these counts, one message each (empty when valid).</summary>
+    /// <summary>
+    /// Settings <c>cluster up</c> gives each silo itself (its place in the cluster, its loopback-only sockets, its secrets):
+    /// not to be overridden. A secret on the command line would be readable by every user (<c>ps</c>).
+    /// </summary>
+    private static readonly string[] OwnedSettings =
+    [
+        "Kcm:Roles", "Kcm:Orleans:SiloPort", "Kcm:Orleans:GatewayPort", "Kcm:Orleans:SiloName", "Kcm:Orleans:ClusterId",
+        "Kcm:Orleans:ServiceId", "Kcm:AzureStorage:ConnectionString", "Kcm:AdminToken", "Kcm:Orleans:Address",
+        "Kcm:Orleans:ListenOnAnyAddress", "Kcm:Orleans:Kubernetes",
+    ];
+
+    /// <summary>The problems with these options, one message each (empty when valid). No message repeats a setting's value: it may be a secret.</summary>
     public IEnumerable<string> Problems()
     {
-        if (Fronts is < 0 or > 16)
+        if (Silos is < 1 or > ClusterPlan.MaxSilos)
         {
-            yield return $"--fronts must be 0 to 16 (was {Fronts}).";
-        }
-
-        if (Large is < 0 or > 16)
-        {
-            yield return $"--large must be 0 to 16 (was {Large}).";
-        }
-
-        if (Distillers is < 1 or > 4)
-        {
-            yield return $"--distillers must be 1 to 4 (was {Distillers}): one distiller makes the cluster's first small model.";
+            yield return $"--silos must be 1 to {ClusterPlan.MaxSilos} (was {Silos}).";
         }
 
         if (ReadyTimeout <= TimeSpan.Zero)
@@ -31,12 +33,27 @@ internal sealed record ClusterUpOptions(int Fronts, int Large, int Distillers, T
             yield return "--ready-timeout must be positive.";
         }
 
+        if (FirstPort is < PortBlock.LowestFirst or > PortBlock.HighestFirst)
+        {
+            yield return $"--port must be {PortBlock.LowestFirst} to {PortBlock.HighestFirst} (was {FirstPort}).";
+        }
+
         // Anything else on the command line goes to the silos; a mistyped option must not vanish into their configuration.
         foreach (var argument in SiloArguments)
         {
-            if (!argument.StartsWith("--Kcm:", StringComparison.Ordinal) && !argument.StartsWith("--Logging:", StringComparison.Ordinal))
+            var key = argument.Split('=', 2)[0];
+            if (!argument.StartsWith('-'))
             {
-                yield return $"'{argument}' is not an option of 'cluster up'; settings for the silos are --Kcm:<Name>=<value> (or --Logging:...=...).";
+                // Not repeated: a value standing alone (e.g. after '--Kcm:AdminToken') may be a secret.
+                yield return "A value stands alone on the command line; settings for the silos are one token each: --Kcm:<Name>=<value>.";
+            }
+            else if (!argument.StartsWith("--Kcm:", StringComparison.Ordinal) && !argument.StartsWith("--Logging:", StringComparison.Ordinal))
+            {
+                yield return $"'{key}' is not an option of 'cluster up'; settings for the silos are --Kcm:<Name>=<value> (or --Logging:...=...).";
+            }
+            else if (OwnedSettings.FirstOrDefault(owned => key.Equals("--" + owned, StringComparison.OrdinalIgnoreCase)) is { } owned)
+            {
+                yield return $"'{key}': cluster up sets {owned} for each silo itself (use --silos for the size, --port for the ports).";
             }
         }
     }

@@ -12,14 +12,16 @@ internal static class UnixProcess
     /// <summary>
     /// Starts <paramref name="arguments"/> in a new session (so Ctrl+C on the terminal that ran <c>cluster up</c> does
     /// not reach it) with stdout and stderr appended to <paramref name="log"/>, and returns its pid. setsid and the shell
-    /// exec in place, so the pid is the program's own.
+    /// exec in place, so the pid is the program's own. Its umask is 077: whatever it writes (logs, Azurite's data, the
+    /// model store) only this user may read. Secrets belong in <paramref name="environment"/>, never in
+    /// <paramref name="arguments"/>: every user can read a process's arguments (<c>ps</c>), only its owner its environment.
     /// </summary>
     public static int StartDetached(IReadOnlyList<string> arguments, string log, IReadOnlyDictionary<string, string> environment, string workingDirectory)
     {
         var start = new ProcessStartInfo("/usr/bin/setsid") { UseShellExecute = false, WorkingDirectory = workingDirectory };
         start.ArgumentList.Add("/bin/sh");
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$@\" >>\"$KCM_CLUSTER_LOG\" 2>&1 </dev/null");
+        start.ArgumentList.Add("umask 077; exec \"$@\" >>\"$KCM_CLUSTER_LOG\" 2>&1 </dev/null");
         start.ArgumentList.Add("sh");
         foreach (var argument in arguments)
         {

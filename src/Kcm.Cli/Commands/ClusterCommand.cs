@@ -1,57 +1,61 @@
 using System.CommandLine;
 using Kcm.Cli.Cluster;
-using Kcm.Silo.Hosting;
+using Kcm.Models.Sources;
 
 namespace Kcm.Cli.Commands;
 
-/// <summary>`kcm cluster up|down`: a local cluster of silo processes on loopback ports over a private RabbitMQ node.</summary>
+/// <summary>`kcm cluster up|down`: a local Orleans cluster of silo processes on loopback ports over Azurite (docs/cluster.md).</summary>
 internal static class ClusterCommand
 {
-    public static Command Create()
+    public static Command Create() => new("cluster", "A local Orleans cluster: silo processes on this machine over Azurite (docs/cluster.md).")
     {
-        var command = new Command("cluster", "A local cluster of silo processes over RabbitMQ on this machine (docs/cluster.md).")
-        {
-            CreateUp(),
-            CreateDown(),
-        };
-        return command;
-    }
+        CreateUp(),
+        CreateDown(),
+    };
 
     /// <summary>The --folder option both subcommands share.</summary>
     private static Option<string> FolderOption() => new("--folder")
     {
-        Description = "The cluster's folder: state file, shared model store, logs, broker data (relative paths are under the repository).",
+        Description = "The cluster's folder: state file, secrets (admin-token, storage-connection: mode 0600), Azurite's data, shared model store, "
+            + "logs (relative paths are under the repository). Its name makes the cluster's Orleans cluster and service id.",
         DefaultValueFactory = _ => ClusterLayout.DefaultFolder,
     };
 
     private static Command CreateUp()
     {
-        var fronts = new Option<int>("--fronts") { Description = "Front silos (HTTP API, judge, small model).", DefaultValueFactory = _ => 1 };
-        var large = new Option<int>("--large") { Description = "Large-model silos.", DefaultValueFactory = _ => 2 };
-        var distillers = new Option<int>("--distillers") { Description = "Distiller silos (beyond the first: hot standbys).", DefaultValueFactory = _ => 1 };
+        var silos = new Option<int>("--silos")
+        {
+            Description = "Silo processes: half gpu, half cpu,distiller (the default 4: two of each, so every role survives the loss of one); 1 has every role.",
+            DefaultValueFactory = _ => ClusterPlan.DefaultSilos,
+        };
         var readyTimeout = new Option<int>("--ready-timeout")
         {
             Description = "Seconds one silo may take to become ready (a first start trains the judge and small model).",
             DefaultValueFactory = _ => 600,
         };
+        var port = new Option<int?>("--port")
+        {
+            Description = "The first of a block of loopback ports: Azurite's blob, queue, table, then HTTP, silo and gateway port of each silo "
+                + "(distiller-k from port+6k-3, gpu-k from port+6k; one silo from port+3). Default: free ports chosen by the system.",
+        };
         var folder = FolderOption();
         var command = new Command(
             "up",
-            "Start RabbitMQ (if not running) and the missing silos, wait until every silo is ready, print their addresses. "
-            + "A second run only checks (or starts what has died). Other settings pass to every silo as --Kcm:<Name>=<value>.")
+            "Start Azurite (if not running) and the missing silos, wait until every silo is ready, print their HTTP addresses and "
+            + "gateways, and where the admin token and storage connection are (files of mode 0600 in the folder; never printed). "
+            + "A second run only checks (or starts what has died). A second cluster runs side by side in another --folder. "
+            + "Other settings pass to every silo as --Kcm:<Name>=<value>.")
         {
-            fronts,
-            large,
-            distillers,
+            silos,
             readyTimeout,
+            port,
             folder,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var options = new ClusterUpOptions(
-                parseResult.GetValue(fronts), parseResult.GetValue(large), parseResult.GetValue(distillers),
-                TimeSpan.FromSeconds(parseResult.GetValue(readyTimeout)), [.. parseResult.UnmatchedTokens]);
+                parseResult.GetValue(silos), TimeSpan.FromSeconds(parseResult.GetValue(readyTimeout)), [.. parseResult.UnmatchedTokens], parseResult.GetValue(port));
             return await RunAsync(() => new ClusterUp(Layout(parseResult.GetValue(folder)!), Console.Out).RunAsync(options, cancellationToken)).ConfigureAwait(false);
         });
         return command;
@@ -65,7 +69,7 @@ internal static class ClusterCommand
             DefaultValueFactory = _ => 15,
         };
         var folder = FolderOption();
-        var command = new Command("down", "Stop every silo of the local cluster and its broker (the store and broker data stay).")
+        var command = new Command("down", "Stop every silo of the local cluster, then Azurite (its data and the model store stay).")
         {
             grace,
             folder,
@@ -76,7 +80,7 @@ internal static class ClusterCommand
         return command;
     }
 
-    private static ClusterLayout Layout(string folder) => new(SiloPaths.Resolve(folder));
+    private static ClusterLayout Layout(string folder) => new(KcmPaths.Resolve(folder));
 
     /// <summary>Runs a cluster operation; a <see cref="ClusterException"/> is printed as one clear error, exit code 1.</summary>
     private static async Task<int> RunAsync(Func<Task> operation)

@@ -1,11 +1,21 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Kcm.Cli.Cluster;
 using Kcm.Cli.Demo;
 
 namespace Kcm.Cli.Commands;
 
-/// <summary>`kcm demo`: the main job (ONNX check, embedded silo, live traffic with distillation, test score, report).</summary>
+/// <summary>
+/// `kcm demo`: the main job (ONNX check, embedded Orleans silo or the local Orleans cluster, live traffic through the
+/// Orleans client with distillation, test score, report). It handles Ctrl+C and SIGTERM itself (Program leaves them to
+/// it): the run is cancelled and a cluster started for it is stopped before the process exits; a second signal ends the
+/// process at once.
+/// </summary>
 internal static class DemoCommand
 {
+    /// <summary>The command's name.</summary>
+    public const string Name = "demo";
+
     public static Command Create()
     {
         var defaults = new DemoOptions();
@@ -20,13 +30,21 @@ internal static class DemoCommand
         var json = new Option<string?>("--json") { Description = "Where to write the JSON copy of the report (default .kcm/demo-<time>.json)." };
         var store = new Option<string?>("--store") { Description = "Model store folder to use and keep (default: a fresh temporary folder, deleted afterwards)." };
         var quick = new Option<bool>("--quick") { Description = "Small scale (seed 3000, traffic 9000 in 2 waves, test 2000, 2 epochs, a round every 2000): about a minute." };
-        var cluster = new Option<bool>("--cluster") { Description = "Run against a local cluster of silo processes over RabbitMQ (the one 'kcm cluster up' started, or one started and stopped for the demo)." };
-        var command = new Command(
-            "demo",
-            "The main job: the large model's test accuracy through ONNX Runtime, then an embedded silo trained on a labelled seed split "
-            + "serving the rest of Fashion-MNIST as live traffic while distillation rounds hot-swap the small model, and a report.")
+        var cluster = new Option<bool>("--cluster")
         {
-            seedSize, traffic, waves, testSize, batch, concurrency, epochs, recordsPerRound, json, store, quick, cluster,
+            Description = "Run on the local Orleans cluster through the Orleans client: the one 'kcm cluster up' left running (its own settings apply), "
+                + "else Azurite and silo processes (--silos) started in a temporary folder and stopped afterwards.",
+        };
+        var silos = new Option<int?>("--silos")
+        {
+            Description = $"With --cluster, when no cluster runs: silo processes to start, half gpu, half cpu,distiller (default {defaults.Silos}; 1 has every role).",
+        };
+        var command = new Command(
+            Name,
+            "The main job: the large model's test accuracy through ONNX Runtime, then an embedded Orleans silo trained on a labelled seed split "
+            + "serving the rest of Fashion-MNIST through the Orleans client as live traffic while distillation rounds hot-swap the small model, and a report.")
+        {
+            seedSize, traffic, waves, testSize, batch, concurrency, epochs, recordsPerRound, json, store, quick, cluster, silos,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -46,6 +64,7 @@ internal static class DemoCommand
                 JsonPath = parse.GetValue(json),
                 StorePath = parse.GetValue(store),
                 Cluster = parse.GetValue(cluster),
+                Silos = parse.GetValue(silos) ?? start.Silos,
             };
             try
             {
@@ -57,8 +76,36 @@ internal static class DemoCommand
                 return 2;
             }
 
-            return await new DemoRun(options).RunAsync().ConfigureAwait(false);
+            using var stop = new CancellationTokenSource();
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stop));
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stop));
+            try
+            {
+                return await new DemoRun(options).RunAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("kcm demo: stopped" + (options.Cluster ? " (a cluster started for the demo is stopped)." : ".")).ConfigureAwait(false);
+                return 130;
+            }
+            catch (ClusterException e)
+            {
+                await Console.Error.WriteLineAsync("kcm demo: " + e.Message).ConfigureAwait(false);
+                return 1;
+            }
         });
         return command;
+    }
+
+    /// <summary>The first signal cancels the run (which then cleans up); a second one is left to end the process.</summary>
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        if (stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Cancel = true;
+        stop.Cancel();
     }
 }

@@ -36,8 +36,11 @@ internal sealed record DemoOptions
     /// <summary>The model store; null means a fresh temporary folder, deleted afterwards.</summary>
     public string? StorePath { get; init; }
 
-    /// <summary>Whether the demo runs against a local cluster of silo processes (kcm cluster up) instead of an embedded silo.</summary>
+    /// <summary>Whether the demo runs on the local Orleans cluster of silo processes (kcm cluster up) instead of an embedded silo.</summary>
     public bool Cluster { get; init; }
+
+    /// <summary>Silo processes of the cluster started for the demo (<see cref="Cluster"/>, when none runs): half gpu, half cpu,distiller.</summary>
+    public int Silos { get; init; } = Kcm.Cli.Cluster.ClusterPlan.DefaultSilos;
 
     /// <summary>The settings of --quick: the same phases on a small scale, well under a minute on two cores.</summary>
     public static DemoOptions Quick { get; } = new()
@@ -56,6 +59,7 @@ internal sealed record DemoOptions
         Check(Waves is >= 1 and <= 100, "--waves", "1 to 100", Waves);
         Check(Concurrency is >= 1 and <= 64, "--concurrency", "1 to 64", Concurrency);
         Check(Epochs is >= 1 and <= 100, "--epochs", "1 to 100", Epochs);
+        Check(Silos is >= 1 and <= Kcm.Cli.Cluster.ClusterPlan.MaxSilos, "--silos", $"1 to {Kcm.Cli.Cluster.ClusterPlan.MaxSilos}", Silos);
         Check(RecordsPerRound is >= 100 and <= 1_000_000, "--records-per-round", "100 to 1000000", RecordsPerRound);
         if (JsonPath is { Length: 0 })
         {
@@ -64,7 +68,7 @@ internal sealed record DemoOptions
 
         if (Cluster && StorePath is not null)
         {
-            problems.Add("--store cannot be combined with --cluster: the cluster's silos share its own store (.kcm/cluster/store).");
+            problems.Add("--store cannot be combined with --cluster: the cluster's silos keep the model versions in their storage account (Azurite's blobs).");
         }
 
         if (problems.Count > 0)

@@ -8,15 +8,17 @@ using Kcm.Client;
 using Kcm.Contracts;
 using Kcm.Core.Data;
 using Kcm.Evaluation.Charts;
+using Kcm.Models.Sources;
+using Kcm.Placement;
 using Kcm.Silo.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Kcm.Cli.Demo;
 
 /// <summary>
-/// The demo end to end: the large model's test accuracy through the ONNX binding, then an embedded silo whose judge and
-/// small model learn from the seed split only, live traffic with distillation and hot-swaps, the test set, and a report.
+/// The demo end to end: the large model's test accuracy through ONNX Runtime, then an embedded Orleans silo whose judge
+/// and small model learn from the seed split only, live traffic through the Orleans client with distillation and
+/// hot-swaps, the test set, and a report.
 /// </summary>
 internal sealed class DemoRun(DemoOptions options)
 {
@@ -28,7 +30,9 @@ internal sealed class DemoRun(DemoOptions options)
     };
 
     /// <summary>Runs every phase; 0 when everything worked and the large model matched its card, else 1.</summary>
-    public async Task<int> RunAsync()
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> ended the run (a cluster started for it is stopped first).</exception>
+    /// <exception cref="ClusterException">The cluster could not be started or used.</exception>
+    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         var started = DateTimeOffset.UtcNow;
         var total = Stopwatch.StartNew();
@@ -36,7 +40,7 @@ internal sealed class DemoRun(DemoOptions options)
         var testSlice = test.Slice(0, options.TestSize);
 
         AnsiConsole.MarkupLine("[bold]1. The shipped large model through the C# ONNX Runtime binding[/]");
-        var largeCheck = await LargeModelPhase.RunAsync(SiloPaths.Resolve("models/fashion-cnn.onnx"), test).ConfigureAwait(false);
+        var largeCheck = await LargeModelPhase.RunAsync(KcmPaths.Resolve("models/fashion-cnn.onnx"), test).ConfigureAwait(false);
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"   test accuracy {largeCheck.MeasuredAccuracy:P2} measured ({largeCheck.Correct:N0}/{largeCheck.Images:N0}), {largeCheck.CardAccuracy:P2} on the card: "
             + $"{(largeCheck.Matches ? "match" : "MISMATCH")}; {largeCheck.ImagesPerSecond:N0} images/s, ONNX Runtime {largeCheck.RuntimeVersion}")));
@@ -45,11 +49,11 @@ internal sealed class DemoRun(DemoOptions options)
         var store = options.StorePath ?? Path.Combine(Path.GetTempPath(), "kcm-demo-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            var report = await ServeAsync(started, total, largeCheck, store, train, testSlice).ConfigureAwait(false);
+            var report = await ServeAsync(started, total, largeCheck, store, train, testSlice, cancellationToken).ConfigureAwait(false);
             AnsiConsole.Console.WriteTable(DemoReportTable.Create(report));
             var jsonPath = options.JsonPath is { } explicitPath
                 ? Path.GetFullPath(explicitPath)
-                : SiloPaths.Resolve(Path.Combine(".kcm", $"demo-{started:yyyyMMdd-HHmmss}.json"));
+                : KcmPaths.Resolve(Path.Combine(".kcm", $"demo-{started:yyyyMMdd-HHmmss}.json"));
             Directory.CreateDirectory(Path.GetDirectoryName(jsonPath)!);
             await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, JsonOptions)).ConfigureAwait(false);
             AnsiConsole.MarkupLine("JSON copy: " + Markup.Escape(jsonPath));
@@ -77,107 +81,147 @@ internal sealed class DemoRun(DemoOptions options)
     }
 
     private async Task<DemoReport> ServeAsync(
-        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, string store, Dataset train, Dataset test)
+        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, string store, Dataset train, Dataset test, CancellationToken cancellationToken)
     {
         if (options.Cluster)
         {
-            return await ServeOnClusterAsync(started, total, largeCheck, train, test).ConfigureAwait(false);
+            return await ServeOnClusterAsync(started, total, largeCheck, train, test, cancellationToken).ConfigureAwait(false);
         }
 
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"2. Embedded silo: judge and small model trained on the first {options.SeedSize:N0} labelled training images (store {store})")));
+            $"2. Embedded Orleans silo: judge and small model trained on the first {options.SeedSize:N0} labelled training images (store {store})")));
         string[] args =
         [
             "--urls=http://127.0.0.1:0",
-            // The live bar owns the console; the silo reports only problems.
+            // Free loopback ports: the demo never collides with a `kcm serve` on the default ones.
+            "--Kcm:Orleans:SiloPort=0",
+            "--Kcm:Orleans:GatewayPort=0",
+            // The live bar owns the console; the silo reports only problems (Orleans' start-up advice, e.g. on server GC, is not one).
             "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Orleans=Error",
             "--Kcm:StorePath=" + store,
             .. SiloSettings(),
         ];
         await using var silo = SiloHost.CreateEmbedded(args);
         var ready = Stopwatch.StartNew();
-        await silo.StartAsync().ConfigureAwait(false);
+        await silo.StartAsync(cancellationToken).ConfigureAwait(false);
         await AnsiConsole.Status().StartAsync("training the judge (KAN) and the first small model (MLP) on the seed split",
-            _ => silo.WaitUntilReadyAsync(TimeSpan.FromMinutes(15))).ConfigureAwait(false);
-        // The silo runs in this process: its distillation figures are read from it directly.
-        var figures = new EmbeddedDistillationFigures(silo.Services.GetRequiredService<DistillationTally>(), silo.Options.ModelName);
-        return await RunTrafficAsync(started, total, largeCheck, silo.Addresses[0], figures, ready.Elapsed.TotalSeconds, train, test).ConfigureAwait(false);
+            _ => silo.WaitUntilReadyAsync(TimeSpan.FromMinutes(15), cancellationToken)).ConfigureAwait(false);
+        var readySeconds = ready.Elapsed.TotalSeconds;
+        // Traffic and admin reads go through the Orleans client, as a .NET service's would; the records the silo queued
+        // and its per-route latencies come from its own metrics, read in this process.
+        using var meters = new SiloMeterReadings(silo.Services);
+        await using var client = await KcmClient.ConnectAsync(new KcmClientOptions { LocalGatewayPort = silo.Endpoints.GatewayPort }, cancellationToken).ConfigureAwait(false);
+        var target = new OrleansDemoTarget(client, silo.Options.ModelName, meters, $"Orleans gateway 127.0.0.1:{silo.Endpoints.GatewayPort} (HTTP {silo.Addresses[0]})");
+        return await RunTrafficAsync(started, total, largeCheck, target, readySeconds, train, test, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Step 2 in cluster mode: the local cluster of <c>kcm cluster up</c> (started here when none runs, and then stopped
-    /// at the end); traffic goes to its first front, distillation figures are summed over its fronts and distillers.
+    /// Step 2 in cluster mode: the Orleans cluster of <c>kcm cluster up</c> (Azurite and silo processes; started here
+    /// in a temporary folder when none runs, and then stopped at the end). Traffic and every figure go through the
+    /// Orleans client, entering at the silos that have no gpu role as a service's clients would (the judge and large
+    /// model a silo hop away).
     /// </summary>
-    private async Task<DemoReport> ServeOnClusterAsync(DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, Dataset train, Dataset test)
+    private async Task<DemoReport> ServeOnClusterAsync(
+        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, Dataset train, Dataset test, CancellationToken cancellationToken)
     {
-        // A running `kcm cluster up` cluster is used as it is; otherwise a fresh one (own broker and store, like the
-        // embedded default's fresh store) is started in a temporary folder and removed at the end.
-        var running = new ClusterLayout(SiloPaths.Resolve(ClusterLayout.DefaultFolder));
-        var startedHere = ClusterState.Load(running) is null;
-        var layout = startedHere ? new ClusterLayout(Path.Combine(Path.GetTempPath(), "kcm-demo-cluster-" + Guid.NewGuid().ToString("N")[..12])) : running;
-        AnsiConsole.MarkupLine(Markup.Escape(startedHere
-            ? $"2. Cluster: RabbitMQ and 1 front, 2 large, 1 distiller silo processes started in {layout.Folder} (as kcm cluster up does); "
-              + $"the distiller trains the judge and small model on the first {options.SeedSize:N0} labelled training images"
-            : $"2. Cluster: the running cluster of {layout.Folder} (kcm cluster up); its own seed and round settings apply"));
         var ready = Stopwatch.StartNew();
-        var up = new ClusterUp(layout, TextWriter.Null);
+        var running = DemoCluster.FindRunning();
+        if (running is null)
+        {
+            var roles = string.Join(", ", ClusterPlan.For(options.Silos).GroupBy(s => s.Roles).Select(g => $"{g.Count()} {g.Key}"));
+            AnsiConsole.MarkupLine(Markup.Escape(
+                $"2. Orleans cluster: Azurite and {options.Silos} silo processes ({roles}) started in a temporary folder, as kcm cluster up does; "
+                + $"the first distiller trains the judge and small model on the first {options.SeedSize:N0} labelled training images"));
+        }
+        else
+        {
+            AnsiConsole.MarkupLine(Markup.Escape($"2. Orleans cluster: the running cluster of {running.Layout.Folder} (kcm cluster up); its own seed and round settings apply"));
+        }
+
+        await using var cluster = running ?? await AnsiConsole.Status().StartAsync(
+            "starting Azurite and the silos (the first distiller trains the seed models alone first)",
+            _ => DemoCluster.StartAsync(options.Silos, [.. SiloSettings(), .. ClusterSiloSettings()], TimeSpan.FromMinutes(15), cancellationToken)).ConfigureAwait(false);
+        var state = cluster.State;
+        AnsiConsole.MarkupLine(Markup.Escape($"   {"azurite",-13} blob 127.0.0.1:{state.Azurite!.BlobPort}, queue :{state.Azurite.QueuePort}, table :{state.Azurite.TablePort} (pid {state.Azurite.Pid})"));
+        foreach (var silo in state.Silos)
+        {
+            AnsiConsole.MarkupLine(Markup.Escape($"   {silo.NodeId,-13} {silo.Url,-24} {silo.Roles,-14} gateway 127.0.0.1:{silo.GatewayPort} (pid {silo.Pid})"));
+        }
+
+        var entries = state.Silos.Where(s => !s.Roles.Split(',').Contains(SiloRoles.Gpu)).Select(s => s.Gateway).ToList();
+        if (entries.Count == 0)
+        {
+            entries = [.. state.Gateways];
+        }
+
+        var clientOptions = new KcmClientOptions { ClusterId = state.ClusterId, ServiceId = state.ServiceId };
+        foreach (var gateway in entries)
+        {
+            clientOptions.Gateways.Add(gateway);
+        }
+
+        await using var client = await KcmClient.ConnectAsync(clientOptions, cancellationToken).ConfigureAwait(false);
+        var target = await OrleansDemoTarget.ForClusterAsync(
+            client, KcmRoutes.DefaultModel, $"Orleans gateways {string.Join(", ", entries)} (cluster '{state.ClusterId}', {state.Silos.Count} silos)", cancellationToken)
+            .ConfigureAwait(false);
         try
         {
-            var state = await AnsiConsole.Status().StartAsync("starting the cluster's silos (a first start trains the seed models)",
-                _ => up.RunAsync(new ClusterUpOptions(1, 2, 1, TimeSpan.FromMinutes(15), SiloSettings()), CancellationToken.None)).ConfigureAwait(false);
-            foreach (var silo in state.Silos)
-            {
-                AnsiConsole.MarkupLine(Markup.Escape($"   {silo.NodeId,-14} {silo.Url,-24} {silo.Roles}"));
-            }
-
-            var front = new Uri(state.Silos.First(s => s.Roles == SiloRoleNames.Front).Url);
-            using var figures = new ClusterDistillationFigures(
-                state.Silos.Where(s => s.Roles is SiloRoleNames.Front or SiloRoleNames.Distiller).Select(s => new Uri(s.Url)));
-            return await RunTrafficAsync(started, total, largeCheck, front, figures, ready.Elapsed.TotalSeconds, train, test).ConfigureAwait(false);
+            return await RunTrafficAsync(started, total, largeCheck, target, ready.Elapsed.TotalSeconds, train, test, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            if (startedHere)
+            if (cluster.StartedHere)
             {
-                await new ClusterDown(layout, TextWriter.Null).RunAsync(TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(false);
-                Directory.Delete(layout.Folder, recursive: true);
-                AnsiConsole.MarkupLine("   the cluster started for the demo is stopped and its folder removed");
+                // Also after a failure or Ctrl+C: no process of the demo's cluster outlives it.
+                var stopping = Stopwatch.StartNew();
+                using var said = new StringWriter(CultureInfo.InvariantCulture);
+                await cluster.StopAsync(said).ConfigureAwait(false);
+                foreach (var line in said.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    AnsiConsole.MarkupLine(Markup.Escape("   " + line));
+                }
+
+                AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"   the cluster started for the demo is stopped (silos, then Azurite) and its folder removed, in {stopping.Elapsed.TotalSeconds:F1} s")));
             }
         }
     }
 
-    /// <summary>Steps 3 and 4 against a ready front: live traffic with distillation, then the test set.</summary>
+    /// <summary>Steps 3 and 4 against a ready target: live traffic with distillation, then the test set.</summary>
     private async Task<DemoReport> RunTrafficAsync(
-        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, Uri address, IDistillationFigures figures, double readySeconds, Dataset train, Dataset test)
+        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, IDemoTarget target, double readySeconds, Dataset train, Dataset test,
+        CancellationToken cancellationToken)
     {
-        using var client = new KcmClient(address, new KcmClientOptions { MaxBatchSize = options.Batch, MaxConcurrency = options.Concurrency });
-        var before = await client.GetModelAsync().ConfigureAwait(false);
+        var before = await target.ReadServingAsync(cancellationToken).ConfigureAwait(false);
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"   ready after {readySeconds:F1} s at {address}: threshold {before.Threshold}, small model v{before.SmallModel.CurrentVersion}")));
+            $"   ready after {readySeconds:F1} s at {target.Address}: threshold {before.Threshold}, small model v{before.SmallVersion}")));
 
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"3. Live traffic: the next {options.Traffic:N0} training images, unlabelled, {options.Batch} per request, {options.Concurrency} in flight, in {options.Waves} waves; "
             + $"a distillation round every {options.RecordsPerRound:N0} large-model answers, the distiller catching up between waves")));
-        var phase = new TrafficPhase(client, figures, options);
-        var catchUp = new DistillerCatchUp(figures, Math.Min(100, options.RecordsPerRound), TimeSpan.FromMinutes(10));
+        var phase = new TrafficPhase(target, options, cancellationToken);
+        var catchUp = new DistillerCatchUp(target, Math.Min(100, options.RecordsPerRound), TimeSpan.FromMinutes(10));
         var traffic = await phase.RunAsync(
-            "live traffic", train.Slice(options.SeedSize, options.Traffic), options.Waves, () => catchUp.WaitAsync(CancellationToken.None)).ConfigureAwait(false);
+            "live traffic", train.Slice(options.SeedSize, options.Traffic), options.Waves, () => catchUp.WaitAsync(cancellationToken)).ConfigureAwait(false);
         // The test set meets the models distilled from all of the traffic.
-        await catchUp.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        await catchUp.WaitAsync(cancellationToken).ConfigureAwait(false);
 
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"4. Final score: the first {test.Count:N0} test images")));
         var scored = await phase.RunAsync("test set", test).ConfigureAwait(false);
 
-        var after = await client.GetModelAsync().ConfigureAwait(false);
-        var rounds = await DistillationCounts.ReadAsync(figures, CancellationToken.None).ConfigureAwait(false);
+        var after = await target.ReadServingAsync(cancellationToken).ConfigureAwait(false);
+        var rounds = (await target.ReadDistillationAsync(cancellationToken).ConfigureAwait(false)).Rounds;
         return new DemoReport(
-            started, options, largeCheck, readySeconds, after.Threshold, traffic, scored, rounds, CheckAccuracy(before), after.SmallModel.CurrentVersion,
-            after.SmallModel.Versions, total.Elapsed.TotalSeconds);
+            started, options, largeCheck, readySeconds, after.Threshold, traffic, scored, rounds, before.SmallCheckAccuracy, after.SmallVersion,
+            after.KeptSmallVersions, total.Elapsed.TotalSeconds);
     }
 
     /// <summary>The silo settings the demo's options set (the same for the embedded silo and every cluster silo).</summary>
     private string[] SiloSettings() =>
     [
+        // The ledger holds at least one round's record ids.
+        Setting("Kcm:Distillation:LedgerMaxRecordIds", Math.Max(30_000, options.RecordsPerRound)),
         Setting("Kcm:Embedded:SeedSamples", options.SeedSize),
         Setting("Kcm:Embedded:Epochs", options.Epochs),
         Setting("Kcm:Distillation:RecordsPerRound", options.RecordsPerRound),
@@ -189,8 +233,14 @@ internal sealed class DemoRun(DemoOptions options)
         Setting("Kcm:MaxBatchSize", Math.Max(256, options.Batch)),
     ];
 
-    private static double CheckAccuracy(ModelInfo model) =>
-        model.SmallModel.Versions.FirstOrDefault(v => v.Version == model.SmallModel.CurrentVersion)?.CheckAccuracy ?? double.NaN;
+    /// <summary>
+    /// Settings only the cluster's silos read: their teacher queue is the Azure Storage queue, whose in-memory buffer
+    /// holds a wave's large-model answers while they are packed and sent (the embedded silo's is Kcm:TeacherQueueCapacity).
+    /// </summary>
+    private string[] ClusterSiloSettings() =>
+    [
+        Setting("Kcm:AzureStorage:TeacherQueue:BufferCapacity", Math.Max(20_000, options.Traffic)),
+    ];
 
     private static string Setting(string key, int value) => string.Create(CultureInfo.InvariantCulture, $"--{key}={value}");
 }

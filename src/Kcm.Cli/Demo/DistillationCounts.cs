@@ -1,4 +1,4 @@
-using Kcm.Contracts;
+using Kcm.Abstractions.Distillation;
 
 namespace Kcm.Cli.Demo;
 
@@ -9,9 +9,11 @@ internal sealed record DistillationCounts(int Accepted, int Rejected, int Failed
 
     public int Total => Accepted + Rejected + Failed + Empty;
 
-    public static DistillationCounts From(DistillationInfo info) =>
-        new((int)info.RoundsAccepted, (int)info.RoundsRejected, (int)info.RoundsFailed, (int)info.RoundsEmpty);
+    /// <summary>From the distillation grain's status.</summary>
+    public static DistillationCounts From(DistillationStatus status) =>
+        new((int)status.RoundsAccepted, (int)status.RoundsRejected, (int)status.RoundsFailed, (int)status.RoundsEmpty);
 
-    public static async Task<DistillationCounts> ReadAsync(IDistillationFigures figures, CancellationToken cancellationToken) =>
-        From(await figures.ReadAsync(cancellationToken).ConfigureAwait(false));
+    /// <summary>The rounds counted after <paramref name="start"/> (a cluster's grain keeps its counts across runs).</summary>
+    public DistillationCounts Since(DistillationCounts start) =>
+        new(Accepted - start.Accepted, Rejected - start.Rejected, Failed - start.Failed, Empty - start.Empty);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Kcm.Client;
 using Kcm.Contracts;
 using Kcm.Core.Data;
 using Spectre.Console;
@@ -7,19 +6,18 @@ using Spectre.Console;
 namespace Kcm.Cli.Demo;
 
 /// <summary>
-/// Streams a dataset through the client as unlabelled traffic (the labels stay here, only to score the answers),
+/// Streams a dataset to the target as unlabelled traffic (the labels stay here, only to score the answers),
 /// with a live bar: throughput, large-model share, small model version, accuracy so far and distillation rounds.
 /// The data can be sent in waves with a pause between them (see <see cref="RunAsync"/>); throughput counts
-/// only the time traffic flowed.
+/// only the time traffic flowed. <paramref name="cancellationToken"/> stops the sending and the reads.
 /// </summary>
-internal sealed class TrafficPhase(KcmClient client, IDistillationFigures figures, DemoOptions options)
+internal sealed class TrafficPhase(IDemoTarget target, DemoOptions options, CancellationToken cancellationToken = default)
 {
     public async Task<PhaseResult> RunAsync(string name, Dataset data, int waves = 1, Func<Task>? betweenWaves = null)
     {
         var count = data.Count;
         var labels = new int[count];
         var routes = new InferenceRoute[count];
-        var serverLatency = new double[count];
         var versions = new int[count];
         var batchCount = (count + options.Batch - 1) / options.Batch;
         var requestLatency = new double[batchCount];
@@ -29,7 +27,9 @@ internal sealed class TrafficPhase(KcmClient client, IDistillationFigures figure
 
         var stopwatch = new Stopwatch();
         var pausing = 0;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken };
+        var serverLatencies = new ServerLatencies();
+        target.RecordServerLatencies(serverLatencies);
         var work = SendWavesAsync();
 
         async Task SendWavesAsync()
@@ -57,65 +57,70 @@ internal sealed class TrafficPhase(KcmClient client, IDistillationFigures figure
             var first = batch * options.Batch;
             var size = Math.Min(options.Batch, count - first);
             var started = Stopwatch.GetTimestamp();
-            var response = await client.InferAsync(
-                data.Features.AsMemory(first * data.FeatureCount, size * data.FeatureCount), size, cancellationToken: token).ConfigureAwait(false);
+            var answer = await target.ClassifyAsync(data.Features.AsMemory(first * data.FeatureCount, size * data.FeatureCount), size, token).ConfigureAwait(false);
             requestLatency[batch] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (response.Results.Length != size)
+            if (answer.Labels.Length != size || answer.Routes.Length != size)
             {
-                throw new InvalidOperationException($"The silo answered {response.Results.Length} results for a batch of {size}.");
+                throw new InvalidOperationException($"The silo answered {answer.Labels.Length} labels and {answer.Routes.Length} routes for a batch of {size}.");
             }
 
-            int batchCorrect = 0, batchLarge = 0, batchNewest = 0;
+            int batchCorrect = 0, batchLarge = 0;
+            answer.Labels.CopyTo(labels, first);
+            answer.Routes.CopyTo(routes, first);
+            Array.Fill(versions, answer.SmallModelVersion, first, size);
             for (var i = 0; i < size; i++)
             {
-                var result = response.Results[i];
-                labels[first + i] = result.Label;
-                routes[first + i] = result.Route;
-                serverLatency[first + i] = result.LatencyMs;
-                versions[first + i] = result.SmallModelVersion;
-                batchCorrect += result.Label == data.Labels[first + i] ? 1 : 0;
-                batchLarge += result.Route == InferenceRoute.Large ? 1 : 0;
-                batchNewest = Math.Max(batchNewest, result.SmallModelVersion);
+                batchCorrect += answer.Labels[i] == data.Labels[first + i] ? 1 : 0;
+                batchLarge += answer.Routes[i] == InferenceRoute.Large ? 1 : 0;
             }
 
             Interlocked.Add(ref correct, batchCorrect);
             Interlocked.Add(ref large, batchLarge);
             Interlocked.Add(ref answered, size);
-            InterlockedMax(ref newestVersion, batchNewest);
+            InterlockedMax(ref newestVersion, answer.SmallModelVersion);
         }
 
-        var rounds = DistillationCounts.None;
-        await AnsiConsole.Progress().AutoClear(false).HideCompleted(false).AutoRefresh(true)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                var task = context.AddTask(name, maxValue: count);
-                var clock = Stopwatch.StartNew();
-                TimeSpan? lastRead = null;
-                while (true)
+        try
+        {
+            var rounds = DistillationCounts.None;
+            await AnsiConsole.Progress().AutoClear(false).HideCompleted(false).AutoRefresh(true)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
                 {
-                    var finished = await Task.WhenAny(work, Task.Delay(250)).ConfigureAwait(false) == work;
-                    if (finished || lastRead is null || clock.Elapsed - lastRead > TimeSpan.FromSeconds(1))
+                    var task = context.AddTask(name, maxValue: count);
+                    var clock = Stopwatch.StartNew();
+                    TimeSpan? lastRead = null;
+                    while (true)
                     {
-                        rounds = await DistillationCounts.ReadAsync(figures, CancellationToken.None).ConfigureAwait(false);
-                        lastRead = clock.Elapsed;
-                    }
+                        var finished = await Task.WhenAny(work, Task.Delay(250)).ConfigureAwait(false) == work;
+                        if (finished || lastRead is null || clock.Elapsed - lastRead > TimeSpan.FromSeconds(1))
+                        {
+                            rounds = (await target.ReadDistillationAsync(cancellationToken).ConfigureAwait(false)).Rounds;
+                            lastRead = clock.Elapsed;
+                        }
 
-                    var done = Interlocked.Read(ref answered);
-                    task.Value = done;
-                    task.Description = Describe(name, done, stopwatch.Elapsed.TotalSeconds, Interlocked.Read(ref large), Interlocked.Read(ref correct),
-                        Volatile.Read(ref newestVersion), rounds, Volatile.Read(ref pausing) == 1);
-                    if (finished)
-                    {
-                        break;
+                        var done = Interlocked.Read(ref answered);
+                        task.Value = done;
+                        task.Description = Describe(name, done, stopwatch.Elapsed.TotalSeconds, Interlocked.Read(ref large), Interlocked.Read(ref correct),
+                            Volatile.Read(ref newestVersion), rounds, Volatile.Read(ref pausing) == 1);
+                        if (finished)
+                        {
+                            break;
+                        }
                     }
-                }
-            }).ConfigureAwait(false);
+                }).ConfigureAwait(false);
 
-        await work.ConfigureAwait(false);
+            await work.ConfigureAwait(false);
+        }
+        finally
+        {
+            target.RecordServerLatencies(null);
+        }
+
         var seconds = stopwatch.Elapsed.TotalSeconds;
         var timeline = PhaseTimeline.Build(labels, data.Labels, routes, versions, waveStarts);
-        return Summarise(name, data, labels, routes, serverLatency, versions, requestLatency, seconds, timeline);
+        var (smallLatencies, largeLatencies) = serverLatencies.Read();
+        return Summarise(name, data, labels, routes, smallLatencies, largeLatencies, versions, requestLatency, seconds, timeline);
     }
 
     private static string Describe(string name, long done, double seconds, long large, long correct, int version, DistillationCounts rounds, bool pausing)
@@ -132,37 +137,35 @@ internal sealed class TrafficPhase(KcmClient client, IDistillationFigures figure
     }
 
     private static PhaseResult Summarise(
-        string name, Dataset data, int[] labels, InferenceRoute[] routes, double[] serverLatency, int[] versions, double[] requestLatency, double seconds,
-        PhaseTimeline timeline)
+        string name, Dataset data, int[] labels, InferenceRoute[] routes, List<double> small, List<double> large, int[] versions, double[] requestLatency,
+        double seconds, PhaseTimeline timeline)
     {
         var count = data.Count;
-        var small = new List<double>(count);
-        var large = new List<double>(count);
-        int correct = 0, smallCorrect = 0, largeCorrect = 0;
+        int correct = 0, smallCount = 0, smallCorrect = 0, largeCorrect = 0;
         for (var i = 0; i < count; i++)
         {
             var right = labels[i] == data.Labels[i];
             correct += right ? 1 : 0;
             if (routes[i] == InferenceRoute.Small)
             {
-                small.Add(serverLatency[i]);
+                smallCount++;
                 smallCorrect += right ? 1 : 0;
             }
             else
             {
-                large.Add(serverLatency[i]);
                 largeCorrect += right ? 1 : 0;
             }
         }
 
+        var largeCount = count - smallCount;
         var requests = new List<double>(requestLatency);
         return new PhaseResult(
             name,
             count,
             (double)correct / count,
-            small.Count == 0 ? double.NaN : (double)smallCorrect / small.Count,
-            large.Count == 0 ? double.NaN : (double)largeCorrect / large.Count,
-            (double)large.Count / count,
+            smallCount == 0 ? double.NaN : (double)smallCorrect / smallCount,
+            largeCount == 0 ? double.NaN : (double)largeCorrect / largeCount,
+            (double)largeCount / count,
             seconds,
             count / seconds,
             Percentile.Of(small, 50),

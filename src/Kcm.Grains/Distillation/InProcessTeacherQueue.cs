@@ -1,19 +1,23 @@
+using Kcm.Core.Distillation;
 using Kcm.Grains.Telemetry;
 
 namespace Kcm.Grains.Distillation;
 
 /// <summary>
-/// The embedded teacher queue: a bounded in-memory queue under one lock. Handed-over records are remembered until
-/// acknowledged; returned ones go back to the front. Records owed count against the capacity, so memory stays bounded.
+/// The in-process teacher queue: a bounded in-memory queue under one lock (a silo-local service, shared by the
+/// large-model grains that fill it and the distillation grain that drains it). Handed-over records are remembered
+/// until acknowledged; returned ones go back to the front. Records owed count against the capacity, so memory stays
+/// bounded. Refused records (full, or an id already held) are counted in <c>kcm_teacher_records_dropped_total</c> by reason.
 /// </summary>
 public sealed class InProcessTeacherQueue : ITeacherQueue
 {
-    private readonly LinkedList<TeacherSample> _waiting = new();
-    private readonly Dictionary<long, TeacherDelivery> _owed = [];
+    private readonly LinkedList<(Guid Id, TeacherRecord Record)> _waiting = new();
+    private readonly HashSet<Guid> _held = [];
+    private readonly Dictionary<long, (Guid Id, TeacherRecord Record)[]> _owed = [];
     private readonly Lock _lock = new();
     private readonly KcmInstruments _instruments;
     private long _nextDeliveryId;
-    private int _owedCount;
+    private long _refused;
 
     public InProcessTeacherQueue(int capacity, KcmInstruments instruments)
     {
@@ -23,7 +27,11 @@ public sealed class InProcessTeacherQueue : ITeacherQueue
         instruments.AddGauge("kcm_teacher_queue_depth", "{record}", "Teacher records waiting for the distiller.", () => Count);
     }
 
+    /// <summary>Most records held (waiting plus owed).</summary>
     public int Capacity { get; }
+
+    /// <summary>Records refused since start (queue full or duplicate id).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
 
     public int Count
     {
@@ -36,18 +44,22 @@ public sealed class InProcessTeacherQueue : ITeacherQueue
         }
     }
 
-    public bool TryEnqueue(TeacherSample sample)
+    public bool TryEnqueue(Guid recordId, TeacherRecord record)
     {
-        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(record);
         lock (_lock)
         {
-            if (_waiting.Count + _owedCount >= Capacity)
+            var refusal = _held.Count >= Capacity ? TeacherRefusal.Full : _held.Contains(recordId) ? TeacherRefusal.Duplicate : null;
+            if (refusal is not null)
             {
-                _instruments.TeacherRecordsDropped.Add(1);
+                Interlocked.Increment(ref _refused);
+                _instruments.TeacherRecordsDropped.Add(1, new KeyValuePair<string, object?>(TeacherRefusal.Tag, refusal));
                 return false;
             }
 
-            _waiting.AddLast(sample);
+            _held.Add(recordId);
+
+            _waiting.AddLast((recordId, record));
         }
 
         _instruments.TeacherRecordsQueued.Add(1);
@@ -60,46 +72,52 @@ public sealed class InProcessTeacherQueue : ITeacherQueue
         lock (_lock)
         {
             var count = Math.Min(maxCount, _waiting.Count);
-            var samples = new TeacherSample[count];
+            var taken = new (Guid Id, TeacherRecord Record)[count];
+            var records = new TeacherRecord[count];
+            var ids = new Guid[count];
             for (var i = 0; i < count; i++)
             {
-                samples[i] = _waiting.First!.Value;
+                taken[i] = _waiting.First!.Value;
+                (ids[i], records[i]) = taken[i];
                 _waiting.RemoveFirst();
             }
 
-            var delivery = new TeacherDelivery(++_nextDeliveryId, samples);
-            _owed.Add(delivery.DeliveryId, delivery);
-            _owedCount += count;
+            var delivery = new TeacherDelivery(++_nextDeliveryId, records, ids);
+            _owed.Add(delivery.DeliveryId, taken);
             return ValueTask.FromResult(delivery);
         }
     }
 
     public ValueTask AcknowledgeAsync(TeacherDelivery delivery, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(delivery);
         lock (_lock)
         {
-            if (!_owed.Remove(delivery.DeliveryId))
+            if (!_owed.Remove(delivery.DeliveryId, out var taken))
             {
                 return ValueTask.CompletedTask;
             }
 
-            _owedCount -= delivery.Samples.Count;
+            foreach (var (id, _) in taken)
+            {
+                _held.Remove(id);
+            }
         }
 
-        _instruments.TeacherRecordsConsumed.Add(delivery.Samples.Count);
+        _instruments.TeacherRecordsConsumed.Add(delivery.Records.Count);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask ReturnAsync(TeacherDelivery delivery, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(delivery);
         lock (_lock)
         {
-            if (_owed.Remove(delivery.DeliveryId))
+            if (_owed.Remove(delivery.DeliveryId, out var taken))
             {
-                _owedCount -= delivery.Samples.Count;
-                for (var i = delivery.Samples.Count - 1; i >= 0; i--)
+                for (var i = taken.Length - 1; i >= 0; i--)
                 {
-                    _waiting.AddFirst(delivery.Samples[i]);
+                    _waiting.AddFirst(taken[i]);
                 }
             }
         }

@@ -1,24 +1,30 @@
 using System.Diagnostics.Metrics;
 using Kcm.Contracts;
-using Kcm.Grains.Telemetry;
 using Microsoft.OpenApi;
 using OpenTelemetry.Metrics;
 
 namespace Kcm.Silo.Hosting;
 
 /// <summary>
-/// The silo's metrics through OpenTelemetry: the <c>kcm_</c> instruments (meter <see cref="KcmInstruments.MeterName"/>),
-/// the .NET runtime's and ASP.NET Core's, served at <see cref="KcmRoutes.Metrics"/> by the Prometheus exporter.
+/// The silo's metrics through OpenTelemetry: the grains' <c>kcm_</c> instruments (meter <see cref="KcmMeterName"/>),
+/// Orleans' own (meter <see cref="OrleansMeterName"/>: the <c>orleans_</c> series), the .NET runtime's and ASP.NET
+/// Core's, served at <see cref="KcmRoutes.Metrics"/> by the Prometheus exporter.
 /// </summary>
 internal static class SiloMetrics
 {
+    /// <summary>The grains' meter (the <c>kcm_</c> instruments).</summary>
+    public const string KcmMeterName = Kcm.Grains.Telemetry.KcmInstruments.MeterName;
+
+    /// <summary>The Orleans runtime's meter.</summary>
+    public const string OrleansMeterName = "Microsoft.Orleans";
+
     private const string TextFormat = "text/plain; version=0.0.4";
 
     public static void Add(IServiceCollection services)
     {
         services.ConfigureOpenTelemetryMeterProvider((provider, metrics) => metrics.AddView(OnlyThisHost(provider.GetRequiredService<IMeterFactory>())));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(KcmInstruments.MeterName)
+            .AddMeter(KcmMeterName, OrleansMeterName)
             .AddRuntimeInstrumentation()
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter(prometheus =>
@@ -45,7 +51,7 @@ internal static class SiloMetrics
                 [HttpMethod.Get] = new()
                 {
                     OperationId = "Metrics",
-                    Summary = "Prometheus exposition of the kcm_, .NET runtime and ASP.NET Core metrics (OpenTelemetry's Prometheus exporter).",
+                    Summary = "Prometheus exposition of the kcm_, orleans_, .NET runtime and ASP.NET Core metrics (OpenTelemetry's Prometheus exporter).",
                     Responses = new OpenApiResponses
                     {
                         ["200"] = new OpenApiResponse
@@ -72,12 +78,12 @@ internal static class SiloMetrics
 
     /// <summary>
     /// Drops instruments of meters that are not this host's: those another host's <see cref="IMeterFactory"/> made, and
-    /// <see cref="KcmInstruments.MeterName"/> meters made outside any host. Several silos in one process (tests,
+    /// <see cref="KcmMeterName"/> meters made outside any host. Several silos in one process (tests,
     /// benchmarks) each export only their own figures.
     /// </summary>
     private static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) =>
         instrument => BelongsElsewhere(instrument.Meter, own) ? MetricStreamConfiguration.Drop : null;
 
     private static bool BelongsElsewhere(Meter meter, IMeterFactory own) =>
-        meter.Scope is null ? meter.Name == KcmInstruments.MeterName : !ReferenceEquals(meter.Scope, own);
+        meter.Scope is null ? meter.Name == KcmMeterName : !ReferenceEquals(meter.Scope, own);
 }

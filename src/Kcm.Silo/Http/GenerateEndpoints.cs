@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Kcm.Abstractions.Generation;
 using Kcm.Contracts;
-using Kcm.Grains.Ensemble;
 using Kcm.Silo.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -9,8 +9,8 @@ using Microsoft.Net.Http.Headers;
 namespace Kcm.Silo.Http;
 
 /// <summary>
-/// <c>POST /v1/models/{model}/generate</c>: ensemble generation streamed as server-sent events. Refusals before the
-/// stream starts are problem+json 4xx/503; a failure after it started ends the stream with <c>event: error</c>.
+/// <c>POST /v1/models/{model}/generate</c>: the ensemble grain's generation streamed as server-sent events. Refusals
+/// before the first token are problem+json 4xx/503; a failure after the stream started ends it with <c>event: error</c>.
 /// </summary>
 internal static class GenerateEndpoints
 {
@@ -26,51 +26,66 @@ internal static class GenerateEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task GenerateAsync(HttpContext context, string model, EnsembleNode ensembles, IOptions<KcmSiloOptions> options)
+    private static async Task GenerateAsync(
+        HttpContext context, string model, IGrainFactory grains, IHostApplicationLifetime lifetime, IOptions<KcmSiloOptions> options)
     {
-        var settings = options.Value;
-        if (ensembles.Grain is not { } grain || !string.Equals(model, grain.ModelName, StringComparison.Ordinal))
-        {
-            var served = ensembles.Grain is { } other ? $"the ensemble served here is '{other.ModelName}'" : "this silo serves no ensemble (Kcm:Ensemble:Manifest is unset)";
-            await ProblemResponses.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.UnknownModel, "Unknown model",
-                $"No ensemble named '{model}' generates here; {served}.", false).ConfigureAwait(false);
-            return;
-        }
-
         var request = await ReadRequestAsync(context).ConfigureAwait(false);
         if (request is null)
         {
             return;
         }
 
-        var aborted = context.RequestAborted;
-        GenerationStream stream;
-        try
+        // A stream may run for minutes; a stopping silo drains short requests but ends its streams at once, telling
+        // their clients to retry elsewhere (the error event below), rather than holding up the shutdown.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = ended.Token;
+        var prompt = new GenerationPrompt(request.Prompt ?? string.Empty, request.MaxTokens, [.. request.Stop ?? []], request.Mode ?? GenerationModes.Avg);
+        var steps = grains.GetGrain<IEnsembleGrain>(model).GenerateAsync(prompt, aborted).GetAsyncEnumerator(aborted);
+        await using (steps.ConfigureAwait(false))
         {
-            stream = await grain.StartAsync(request, aborted).ConfigureAwait(false);
-        }
-        catch (GenerationRefusedException refusal)
-        {
-            var (status, retriable) = refusal.Reason switch
+            bool any;
+            try
             {
-                GenerationRefusal.ModeUnavailable => (StatusCodes.Status409Conflict, false),
-                GenerationRefusal.Overloaded or GenerationRefusal.ShuttingDown => (StatusCodes.Status503ServiceUnavailable, true),
-                _ => (StatusCodes.Status400BadRequest, false),
-            };
-            await ProblemResponses.WriteAsync(context, status, refusal.Code, refusal.Title, refusal.Message, retriable,
-                retriable ? settings.RetryAfterSeconds : null).ConfigureAwait(false);
-            return;
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            return;
-        }
+                // The grain refuses before its first step: wait for it before answering, so a refusal is a problem, not a stream.
+                any = await steps.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (GenerationRefusedException refusal)
+            {
+                var status = refusal.Code switch
+                {
+                    ProblemCodes.UnknownModel => StatusCodes.Status404NotFound,
+                    ProblemCodes.NotReady => StatusCodes.Status503ServiceUnavailable,
+                    ProblemCodes.ModeUnavailable => StatusCodes.Status409Conflict,
+                    _ when refusal.Retriable => StatusCodes.Status503ServiceUnavailable,
+                    _ => StatusCodes.Status400BadRequest,
+                };
+                await ProblemResponses.WriteAsync(context, status, refusal.Code, Title(refusal.Code), refusal.Message, refusal.Retriable,
+                    refusal.Retriable ? options.Value.RetryAfterSeconds : null).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception) when (aborted.IsCancellationRequested)
+            {
+                return;
+            }
 
-        await using (stream.ConfigureAwait(false))
-        {
-            await StreamAsync(context, stream, aborted).ConfigureAwait(false);
+            await StreamAsync(context, steps, any, lifetime.ApplicationStopping, aborted).ConfigureAwait(false);
         }
     }
+
+    private static string Title(string code) => code switch
+    {
+        ProblemCodes.UnknownModel => "Unknown model",
+        ProblemCodes.ModeUnavailable => "Mode unavailable",
+        ProblemCodes.Overloaded => "Overloaded",
+        ProblemCodes.ShuttingDown => "Shutting down",
+        ProblemCodes.NotReady => "Not ready",
+        ProblemCodes.InvalidPrompt => "Invalid prompt",
+        ProblemCodes.PromptTooLong => "Prompt too long",
+        ProblemCodes.InvalidMaxTokens => "Invalid max_tokens",
+        ProblemCodes.InvalidStop => "Invalid stop",
+        ProblemCodes.InvalidMode => "Invalid mode",
+        _ => "Generation refused",
+    };
 
     private static async Task<GenerateRequest?> ReadRequestAsync(HttpContext context)
     {
@@ -101,7 +116,8 @@ internal static class GenerateEndpoints
         return request;
     }
 
-    private static async Task StreamAsync(HttpContext context, GenerationStream stream, CancellationToken aborted)
+    private static async Task StreamAsync(
+        HttpContext context, IAsyncEnumerator<GenerationStep> steps, bool any, CancellationToken stopping, CancellationToken aborted)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -113,40 +129,62 @@ internal static class GenerateEndpoints
         using var events = new ServerSentEventWriter(response.BodyWriter);
         try
         {
-            // Headers go out now, so the client knows the stream started before the first step is decoded.
+            // Headers go out now, so the client knows the stream started before the next step is decoded.
             await response.StartAsync(aborted).ConfigureAwait(false);
             var done = false;
-            await foreach (var item in stream.ReadAllAsync(aborted).ConfigureAwait(false))
+            while (any)
             {
-                switch (item)
+                switch (steps.Current)
                 {
-                    case GenerationToken token:
-                        await events.WriteAsync(ServerSentEvents.Token, token, KcmJsonContext.Default.GenerationToken, aborted).ConfigureAwait(false);
+                    case GeneratedToken token:
+                        await events.WriteAsync(ServerSentEvents.Token, ToToken(token), KcmJsonContext.Default.GenerationToken, aborted).ConfigureAwait(false);
                         break;
-                    case GenerationDone finished:
+                    case GenerationFinished finished:
                         done = true;
-                        await events.WriteAsync(ServerSentEvents.Done, finished, KcmJsonContext.Default.GenerationDone, aborted).ConfigureAwait(false);
+                        await events.WriteAsync(ServerSentEvents.Done, ToDone(finished), KcmJsonContext.Default.GenerationDone, aborted).ConfigureAwait(false);
                         break;
                 }
+
+                any = await steps.MoveNextAsync().ConfigureAwait(false);
             }
 
             if (!done)
             {
-                // The stream ended without its done event: the grain stopped it (the silo is shutting down).
+                // The stream ended without its done event: the grain stopped it (its silo is shutting down).
                 await WriteErrorAsync(events, ProblemCodes.ShuttingDown, "Shutting down", StatusCodes.Status503ServiceUnavailable,
-                    "The silo stopped this generation while shutting down; retry on another node.", true, aborted).ConfigureAwait(false);
+                    "The silo stopped this generation while shutting down; retry on another node.", true, context.RequestAborted).ConfigureAwait(false);
             }
         }
-        catch (GenerationFailedException failure)
+        catch (Exception) when (stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
-            await WriteErrorAsync(events, ProblemCodes.GenerationFailed, "Generation failed", StatusCodes.Status500InternalServerError,
-                failure.Message, false, aborted).ConfigureAwait(false);
+            await WriteErrorAsync(events, ProblemCodes.ShuttingDown, "Shutting down", StatusCodes.Status503ServiceUnavailable,
+                "The silo stopped this generation while shutting down; retry on another node.", true, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception) when (aborted.IsCancellationRequested)
         {
-            // The client went away; disposing the stream stops the decoding.
+            // The client went away; disposing the enumerator cancels the grain's stream.
+        }
+        catch (GenerationFailedException failure)
+        {
+            var (title, status) = failure.Code == ProblemCodes.ShuttingDown
+                ? ("Shutting down", StatusCodes.Status503ServiceUnavailable)
+                : ("Generation failed", StatusCodes.Status500InternalServerError);
+            await WriteErrorAsync(events, failure.Code, title, status, failure.Message, failure.Retriable, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception failure)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GenerateEndpoints).FullName!)
+                .LogWarning(failure, "A generation failed after its stream started.");
+            await WriteErrorAsync(events, ProblemCodes.GenerationFailed, "Generation failed", StatusCodes.Status500InternalServerError,
+                failure.Message, false, context.RequestAborted).ConfigureAwait(false);
         }
     }
+
+    private static GenerationToken ToToken(GeneratedToken t) =>
+        new(t.Index, t.TokenId, t.Text, t.Fused, t.ChangedByFusion, t.StepMs, t.MainMs, t.AssistantsMs, t.FusionMs);
+
+    private static GenerationDone ToDone(GenerationFinished f) =>
+        new(f.Text, f.Tokens, f.FinishReason, f.FusedSteps, f.FusedStepShare, f.TokensPerSecond, f.ElapsedMs, f.Mode, f.Model);
 
     private static async Task WriteErrorAsync(
         ServerSentEventWriter events, string code, string title, int status, string detail, bool retriable, CancellationToken aborted)

@@ -8,8 +8,8 @@ using Microsoft.Net.Http.Headers;
 namespace Kcm.Silo.Http;
 
 /// <summary>
-/// Reads and validates an infer body, JSON or raw little-endian float32, into a pooled buffer. Every refusal is
-/// written as a problem naming what is wrong (row and column for a bad value).
+/// Reads and validates an infer body, JSON or raw little-endian float32, into an array the grain call's message owns
+/// (rows x features, exactly sized). Every refusal is written as a problem naming what is wrong (row and column for a bad value).
 /// </summary>
 internal static class InferInputReader
 {
@@ -70,7 +70,7 @@ internal static class InferInputReader
             }
         }
 
-        var buffer = ArrayPool<float>.Shared.Rent(rows.Length * featureCount);
+        var buffer = new float[rows.Length * featureCount];
         for (var i = 0; i < rows.Length; i++)
         {
             rows[i].CopyTo(buffer, i * featureCount);
@@ -115,8 +115,8 @@ internal static class InferInputReader
                 return null;
             }
 
-            var buffer = ArrayPool<float>.Shared.Rent(batchSize * featureCount);
-            var values = buffer.AsSpan(0, batchSize * featureCount);
+            var buffer = new float[batchSize * featureCount];
+            var values = buffer.AsSpan();
             MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, expected)).CopyTo(values);
             if (!BitConverter.IsLittleEndian)
             {
@@ -141,7 +141,6 @@ internal static class InferInputReader
             if (!float.IsFinite(values[i]))
             {
                 var value = values[i];
-                ArrayPool<float>.Shared.Return(buffer);
                 await ProblemResponses.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.NonFiniteValue, "Non-finite value",
                     $"Row {i / featureCount}, feature {i % featureCount} is {value.ToString(CultureInfo.InvariantCulture)}; every value must be a finite number.",
                     false).ConfigureAwait(false);
@@ -149,7 +148,7 @@ internal static class InferInputReader
             }
         }
 
-        return new InferInput(buffer, batchSize, featureCount, returnProbabilities);
+        return new InferInput(buffer, batchSize, returnProbabilities);
     }
 
     private static async Task<bool> CheckBatchAsync(HttpContext context, int batchSize, int maxBatchSize)

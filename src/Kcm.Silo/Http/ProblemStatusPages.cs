@@ -1,5 +1,7 @@
 using Kcm.Contracts;
+using Kcm.Silo.Hosting;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace Kcm.Silo.Http;
 
@@ -7,7 +9,8 @@ namespace Kcm.Silo.Http;
 /// Makes every error response problem+json: a request the HTTP layer refuses (a body over the size limit, a body
 /// shorter than its Content-Length) is answered with its status and a problem instead of escaping as an unhandled
 /// exception logged with a stack trace; an error status set without a body (404 from routing, 405) gets a problem
-/// body. These are the client's faults, logged at debug level only, so a flood of them cannot flood the log.
+/// body. These are the client's faults, logged at debug level only, so a flood of them cannot flood the log. Any other
+/// exception is the silo's fault: logged as an error and answered 500 <c>internal</c>, never a bare dropped connection.
 /// </summary>
 internal static class ProblemStatusPages
 {
@@ -48,6 +51,23 @@ internal static class ProblemStatusPages
         {
             // The client went away mid-request: nobody is left to answer.
             Logger(context).LogDebug("The client aborted a request to {Path}.", context.Request.Path);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && GrainCallFailures.IsUnavailable(e))
+        {
+            // The cluster could not reach a grain (silo gone, no silo with the role, call timed out): retriable elsewhere or later.
+            Logger(context).LogWarning("A grain was unavailable for {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, e.Message);
+            context.Response.Clear();
+            var retryAfter = context.RequestServices.GetRequiredService<IOptions<KcmSiloOptions>>().Value.RetryAfterSeconds;
+            var (code, title) = e is TimeoutException ? (ProblemCodes.DeadlineExceeded, "Deadline exceeded") : (ProblemCodes.NotReady, "Not ready");
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, code, title,
+                "The cluster could not answer in time: " + e.Message, true, retryAfter).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            Logger(context).LogError(e, "Failed to answer {Method} {Path}.", context.Request.Method, context.Request.Path);
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status500InternalServerError, ProblemCodes.Internal, "Internal error",
+                "The silo failed to answer; the failure is logged.", true).ConfigureAwait(false);
         }
     }
 

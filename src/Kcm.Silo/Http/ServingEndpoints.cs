@@ -1,12 +1,14 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Kcm.Abstractions.Classification;
+using Kcm.Abstractions.Registry;
 using Kcm.Contracts;
-using Kcm.Grains.Pipeline;
 using Kcm.Silo.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Kcm.Silo.Http;
 
-/// <summary>The public endpoints: infer, model info, health and readiness.</summary>
+/// <summary>The public endpoints: infer (through the judge grain), model info, health and readiness.</summary>
 internal static class ServingEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
@@ -34,118 +36,154 @@ internal static class ServingEndpoints
             .WithSummary("Liveness: the process answers.");
         routes.MapGet(KcmRoutes.Readyz, ReadyAsync)
             .WithName("Readyz")
-            .WithSummary("Readiness: 200 once every model is loaded, 503 before.")
+            .WithSummary("Readiness: 200 once this silo serves a version, 503 before (and while stopping).")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task InferAsync(HttpContext context, string model, ServingNode node, IOptions<KcmSiloOptions> options)
+    private static async Task InferAsync(
+        HttpContext context, string model, ServingState state, ServedModel served, IGrainFactory grains, IOptions<KcmSiloOptions> options)
     {
         var settings = options.Value;
-        if (!string.Equals(model, settings.ModelName, StringComparison.Ordinal))
+        if (!string.Equals(model, served.Name, StringComparison.Ordinal))
         {
-            await ProblemResponses.UnknownModelAsync(context, model, settings.ModelName).ConfigureAwait(false);
+            await ProblemResponses.UnknownModelAsync(context, model, served.Name).ConfigureAwait(false);
             return;
         }
 
-        var grains = node.Grains;
-        if (grains is null || node.IsStopping)
+        if (!state.IsReady)
         {
-            await ProblemResponses.NotReadyAsync(context, node.IsStopping, settings.RetryAfterSeconds).ConfigureAwait(false);
+            await ProblemResponses.NotReadyAsync(context, state.IsStopping, settings.RetryAfterSeconds).ConfigureAwait(false);
             return;
         }
 
-        var pipeline = grains.Pipeline;
-        using var input = await InferInputReader.ReadAsync(context, pipeline.InputSize, settings.MaxBatchSize).ConfigureAwait(false);
+        var description = await served.DescribeAsync().ConfigureAwait(false);
+        var input = await InferInputReader.ReadAsync(context, description.InputSize, settings.MaxBatchSize).ConfigureAwait(false);
         if (input is null)
         {
-            pipeline.CountRefused(1, "bad_request");
             return;
         }
 
-        var outcome = await pipeline.InferAsync(input.Features, input.BatchSize, input.ReturnProbabilities, context.RequestAborted).ConfigureAwait(false);
-        switch (outcome.Status)
+        var started = Stopwatch.GetTimestamp();
+        var result = await grains.GetGrain<IJudgeGrain>(served.Name)
+            .ClassifyAsync(new ClassifyBatch(input.Features, input.BatchSize, input.ReturnProbabilities))
+            .ConfigureAwait(false);
+        var latencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        switch (result.Status)
         {
-            case InferenceStatus.Completed:
+            case ClassifyStatus.Completed:
                 context.Response.ContentType = KcmMediaTypes.Json;
-                await JsonSerializer.SerializeAsync(context.Response.Body, outcome.Response!, KcmJsonContext.Default.InferResponse, context.RequestAborted)
-                    .ConfigureAwait(false);
+                await JsonSerializer.SerializeAsync(context.Response.Body, ToResponse(served.Name, result, input.BatchSize, latencyMs),
+                    KcmJsonContext.Default.InferResponse, context.RequestAborted).ConfigureAwait(false);
                 break;
-            case InferenceStatus.Overloaded:
+            case ClassifyStatus.Overloaded:
                 await ProblemResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemCodes.Overloaded, "Overloaded",
                     "The large model's queue is full; retry after the indicated delay.", true, settings.RetryAfterSeconds).ConfigureAwait(false);
                 break;
-            case InferenceStatus.DeadlineExceeded:
+            case ClassifyStatus.DeadlineExceeded:
                 await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.DeadlineExceeded, "Deadline exceeded",
-                    $"The large model could not answer within {settings.RequestTimeoutMilliseconds} ms.", true, settings.RetryAfterSeconds).ConfigureAwait(false);
+                    Detail(result, "The large model could not answer before the request's deadline."), true, settings.RetryAfterSeconds).ConfigureAwait(false);
                 break;
-            case InferenceStatus.LargeModelUnavailable:
-                await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.LargeModelUnavailable, "Large model unavailable",
-                    "The large model cannot be reached (the message broker is disconnected); retry after the indicated delay.", true, settings.RetryAfterSeconds)
-                    .ConfigureAwait(false);
+            case ClassifyStatus.ShuttingDown:
+                await ProblemResponses.NotReadyAsync(context, stopping: true, settings.RetryAfterSeconds).ConfigureAwait(false);
                 break;
-            case InferenceStatus.NonFiniteOutput:
+            case ClassifyStatus.NotReady:
+                await ProblemResponses.NotReadyAsync(context, stopping: false, settings.RetryAfterSeconds).ConfigureAwait(false);
+                break;
+            case ClassifyStatus.NonFiniteOutput:
                 await ProblemResponses.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, ProblemCodes.NonFiniteOutput, "No finite answer",
-                    $"Row {outcome.Row}: the large model's output is not a finite number, so no model can answer it. Its values are far outside what the "
+                    $"Row {result.FailedRow}: the large model's output is not a finite number, so no model can answer it. Its values are far outside what the "
                     + "models were trained on (Fashion-MNIST pixels are scaled to 0..1).", false).ConfigureAwait(false);
                 break;
             default:
-                await ProblemResponses.NotReadyAsync(context, stopping: true, settings.RetryAfterSeconds).ConfigureAwait(false);
+                // InvalidInput: the body passed this host's checks, so the grain holds a model of another shape than described.
+                await ProblemResponses.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.BadRequest, "Bad request",
+                    Detail(result, "The model refused the batch."), false).ConfigureAwait(false);
                 break;
         }
     }
 
-    private static async Task GetModelAsync(HttpContext context, string model, ServingNode node, IOptions<KcmSiloOptions> options)
+    private static string Detail(ClassifyResult result, string fallback) => string.IsNullOrWhiteSpace(result.Detail) ? fallback : result.Detail;
+
+    private static InferResponse ToResponse(string model, ClassifyResult result, int rows, double latencyMs)
     {
-        var settings = options.Value;
-        if (!string.Equals(model, settings.ModelName, StringComparison.Ordinal))
+        var classes = result.Probabilities.Length / rows;
+        var results = new InferResult[rows];
+        for (var i = 0; i < rows; i++)
         {
-            await ProblemResponses.UnknownModelAsync(context, model, settings.ModelName).ConfigureAwait(false);
+            var large = result.Routes[i] == SampleRoute.Large;
+            results[i] = new InferResult(
+                result.Labels[i],
+                classes == 0 ? null : result.Probabilities.AsSpan(i * classes, classes).ToArray(),
+                large ? InferenceRoute.Large : InferenceRoute.Small,
+                result.Confidences[i],
+                result.SmallModelVersion,
+                large ? (result.HintApplied ? HintOutcome.Applied : HintOutcome.Skipped) : null,
+                latencyMs);
+        }
+
+        return new InferResponse(model, results, result.Threshold);
+    }
+
+    private static async Task GetModelAsync(
+        HttpContext context, string model, ServingState state, ServedModel served, IGrainFactory grains, IOptions<KcmSiloOptions> options)
+    {
+        if (!string.Equals(model, served.Name, StringComparison.Ordinal))
+        {
+            await ProblemResponses.UnknownModelAsync(context, model, served.Name).ConfigureAwait(false);
             return;
         }
 
-        if (node.Grains is not { } grains)
+        var registry = grains.GetGrain<IModelRegistryGrain>(served.Name);
+        if (!state.IsReady || await registry.GetCurrentAsync().ConfigureAwait(false) is not { } current)
         {
-            await ProblemResponses.NotReadyAsync(context, node.IsStopping, settings.RetryAfterSeconds).ConfigureAwait(false);
+            await ProblemResponses.NotReadyAsync(context, state.IsStopping, options.Value.RetryAfterSeconds).ConfigureAwait(false);
             return;
         }
 
-        var current = await grains.Small.GetCurrentAsync().ConfigureAwait(false);
-        var stored = await grains.Small.ListVersionsAsync(context.RequestAborted).ConfigureAwait(false);
-        var versions = new SmallModelVersionInfo[stored.Count];
-        for (var i = 0; i < stored.Count; i++)
-        {
-            versions[i] = new SmallModelVersionInfo(stored[i].Version, stored[i].CreatedUtc, stored[i].Sha256, stored[i].CheckAccuracy);
-        }
-
-        var pipeline = grains.Pipeline;
+        var history = await registry.GetHistoryAsync().ConfigureAwait(false);
+        var description = await served.DescribeAsync().ConfigureAwait(false);
         var info = new ModelInfo(
-            settings.ModelName,
-            await grains.Judge.GetThresholdAsync().ConfigureAwait(false),
-            new SmallModelInfo(current.Version, versions),
-            new RoutingInfo(pipeline.RequestsSmall, pipeline.RequestsLarge, pipeline.Window.LargeShare(), pipeline.Window.WindowSeconds),
-            new LargeModelInfo(grains.Large.ModelName, grains.Large.HintInputName));
+            served.Name,
+            current.Threshold,
+            new SmallModelInfo(current.Small.Version, SmallVersions(history, current)),
+            new RoutingInfo(state.SmallCount, state.LargeCount, state.LargeShare, state.WindowSeconds),
+            new LargeModelInfo(description.Name, description.HintInput));
         context.Response.ContentType = KcmMediaTypes.Json;
         await JsonSerializer.SerializeAsync(context.Response.Body, info, KcmJsonContext.Default.ModelInfo, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task ReadyAsync(HttpContext context, ServingNode node, IOptions<KcmSiloOptions> options)
+    /// <summary>
+    /// The small model versions the registry keeps, oldest first, one entry each: the wire speaks of small model
+    /// versions (as infer results do), while the registry numbers serving versions (small model, judge, threshold).
+    /// </summary>
+    private static SmallModelVersionInfo[] SmallVersions(ServingVersion[] history, ServingVersion current)
     {
-        if (node.IsReady)
+        var versions = new SortedDictionary<int, StoredWeights> { [current.Small.Version] = current.Small };
+        foreach (var kept in history)
+        {
+            versions[kept.Small.Version] = kept.Small;
+        }
+
+        return [.. versions.Values.Select(w => new SmallModelVersionInfo(w.Version, w.CreatedUtc, w.Sha256, w.CheckAccuracy))];
+    }
+
+    private static async Task ReadyAsync(HttpContext context, ServingState state, IOptions<KcmSiloOptions> options)
+    {
+        if (state.IsReady)
         {
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync("ready", context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
-        if (node.Grains is not null && !node.IsStopping && !node.IsBrokerConnected)
+        if (!state.IsStopping && state.LoadFailure is { } failure)
         {
-            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.BrokerDisconnected, "Broker disconnected",
-                "The silo lost its message broker and is reconnecting; small-route answers still work, large-route ones are refused.", true,
-                options.Value.RetryAfterSeconds).ConfigureAwait(false);
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.NotReady, "Not ready",
+                "The silo could not load its models: " + failure.Message, false).ConfigureAwait(false);
             return;
         }
 
-        await ProblemResponses.NotReadyAsync(context, node.IsStopping, options.Value.RetryAfterSeconds).ConfigureAwait(false);
+        await ProblemResponses.NotReadyAsync(context, state.IsStopping, options.Value.RetryAfterSeconds).ConfigureAwait(false);
     }
 }

@@ -1,7 +1,8 @@
-using Kcm.Grains.Storage;
+using Kcm.Models.Storage;
 
 namespace Kcm.Grains.Tests.Storage;
 
+/// <summary>The local-folder model store the embedded silo keeps its versions in: numbering, pruning, verification on load.</summary>
 public sealed class LocalDirectoryModelStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "kcm-store-test-" + Guid.NewGuid().ToString("N"));

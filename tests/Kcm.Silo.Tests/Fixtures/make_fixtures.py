@@ -1,10 +1,9 @@
 #!/usr/bin/python3
-"""Writes the tiny large models the silo's embedded-pipeline tests load. Run with Debian's interpreter (python3-onnx):
+"""Writes the tiny large model the silo, grain and cluster tests load. Run with Debian's interpreter (python3-onnx):
 
     /usr/bin/python3 tests/Kcm.Silo.Tests/Fixtures/make_fixtures.py
 
-Both take image [batch,1,28,28] like the shipped fashion-cnn.onnx and give logits [batch,10]:
-  tiny_large.onnx       logits = flatten(image) @ W + b
+It takes image [batch,1,28,28] like the shipped fashion-cnn.onnx and gives logits [batch,10]:
   tiny_large_hint.onnx  logits = flatten(image) @ W + b + 100 * small_probs   (hint input small_probs [batch,10])
 so with the hint applied the large model answers what the small model favours, which the test can see.
 W[i,j] = ((7*i + 13*j) mod 17 - 8) / 100, b[j] = j / 10.
@@ -41,7 +40,6 @@ linear = [
     helper.make_node("Reshape", ["image", "shape"], ["flat"]),
     helper.make_node("MatMul", ["flat", "W"], ["xw"]),
 ]
-save(linear + [helper.make_node("Add", ["xw", "b"], ["logits"])], [image], "tiny_large.onnx")
 save(
     linear + [
         helper.make_node("Add", ["xw", "b"], ["plain"]),

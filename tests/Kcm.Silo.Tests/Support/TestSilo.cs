@@ -1,62 +1,55 @@
 using System.Net.Http.Json;
 using Kcm.Contracts;
-using Kcm.Grains.Large;
 using Kcm.Silo.Hosting;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
 namespace Kcm.Silo.Tests.Support;
 
 /// <summary>
-/// A real silo on Kestrel at 127.0.0.1 (port 0) serving <see cref="TestModels"/>, with its own temporary model store,
-/// and an HttpClient pointed at it. Disposing stops the silo and deletes the store.
+/// A real silo host in this process: Kestrel at 127.0.0.1 (port 0), an Orleans silo on free loopback ports, the
+/// embedded pipeline in its quick test shape (<see cref="QuickModels"/>) over its own model store, and an HttpClient
+/// pointed at it. Disposing stops the host and deletes the store when it made it.
 /// </summary>
 internal sealed class TestSilo : IAsyncDisposable
 {
     public const string AdminToken = "test-admin-token";
     public const string Model = KcmRoutes.DefaultModel;
 
-    private TestSilo(SiloHost host, HttpClient http, string storePath, CapturedLogs logs, NextGenerationTrainer trainer, IReadOnlyList<SlowLargeModel> large)
+    private TestSilo(SiloHost host, HttpClient http, string storePath, bool ownsStore, CapturedLogs logs)
     {
         Host = host;
         Http = http;
         StorePath = storePath;
+        OwnsStore = ownsStore;
         Logs = logs;
-        Trainer = trainer;
-        Large = large;
     }
 
     public SiloHost Host { get; }
-
-    /// <summary>Whether disposing deletes the store (false when the test passed its own folder to reuse it).</summary>
-    public bool OwnsStore { get; private init; }
 
     public HttpClient Http { get; }
 
     public string StorePath { get; }
 
+    /// <summary>Whether disposing deletes the store (false when the test passed its own folder).</summary>
+    public bool OwnsStore { get; private set; }
+
     public CapturedLogs Logs { get; }
 
-    public NextGenerationTrainer Trainer { get; }
-
-    public IReadOnlyList<SlowLargeModel> Large { get; }
-
-    /// <summary>Starts a silo; <paramref name="settings"/> are extra configuration keys (e.g. "Kcm:MaxBatchSize" = "16").</summary>
-    public static async Task<TestSilo> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null,
-        TimeSpan? largeDelay = null,
-        string? hintInputName = null,
-        bool withAdminToken = true,
-        string? storePath = null)
+    /// <summary>
+    /// The arguments of a test silo: loopback HTTP on port 0, Orleans on free ports, the quick models, the admin token
+    /// (unless <paramref name="withAdminToken"/> is false), then <paramref name="settings"/> (e.g. "Kcm:MaxBatchSize" = "16").
+    /// </summary>
+    public static string[] Arguments(string storePath, IReadOnlyDictionary<string, string>? settings = null, bool withAdminToken = true)
     {
-        var ownsStore = storePath is null;
-        storePath ??= Path.Combine(Path.GetTempPath(), "kcm-silo-test-" + Guid.NewGuid().ToString("N"));
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
+            "--Kcm:Orleans:SiloPort=0",
+            "--Kcm:Orleans:GatewayPort=0",
             "--Kcm:StorePath=" + storePath,
-            "--Kcm:Distillation:Enabled=false",
         };
+        args.AddRange(QuickModels.Arguments());
         if (withAdminToken)
         {
             args.Add("--Kcm:AdminToken=" + AdminToken);
@@ -67,20 +60,48 @@ internal sealed class TestSilo : IAsyncDisposable
             args.Add($"--{key}={value}");
         }
 
-        var instanceCount = settings is not null && settings.TryGetValue("Kcm:LargePool:InstanceCount", out var count) ? int.Parse(count) : 1;
-        var large = Enumerable.Range(0, instanceCount).Select(_ => new SlowLargeModel(largeDelay ?? TimeSpan.Zero, hintInputName)).ToList();
-        var trainer = new NextGenerationTrainer();
-        var logs = new CapturedLogs();
-        var host = SiloHost.Create([.. args], builder =>
+        return [.. args];
+    }
+
+    /// <summary>A host built with <see cref="Arguments"/> and logs captured, not started.</summary>
+    public static SiloHost Create(string storePath, CapturedLogs logs, IReadOnlyDictionary<string, string>? settings = null,
+        bool withAdminToken = true, Action<WebApplicationBuilder>? configure = null) =>
+        SiloHost.Create(Arguments(storePath, settings, withAdminToken), builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
-            builder.Services.AddSingleton<IServingModelSource>(new TestModelSource([.. large.Cast<ILargeModel>()], trainer));
+            configure?.Invoke(builder);
         });
-        await host.StartAsync();
-        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+
+    /// <summary>Starts a silo and, unless <paramref name="waitUntilReady"/> is false, waits until it serves a version.</summary>
+    public static async Task<TestSilo> StartAsync(
+        IReadOnlyDictionary<string, string>? settings = null,
+        bool withAdminToken = true,
+        string? storePath = null,
+        bool waitUntilReady = true,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        // Without a folder of its own a silo gets a copy of the once-trained store: no test waits for (or competes with) training.
+        var ownsStore = storePath is null;
+        storePath ??= await TrainedStore.CopyAsync();
+        var logs = new CapturedLogs();
+        var host = Create(storePath, logs, settings, withAdminToken, configure);
+        try
+        {
+            await host.StartAsync();
+            if (waitUntilReady)
+            {
+                await host.WaitUntilReadyAsync(TimeSpan.FromMinutes(2));
+            }
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
         var http = new HttpClient { BaseAddress = host.Addresses[0], Timeout = TimeSpan.FromSeconds(60) };
-        return new TestSilo(host, http, storePath, logs, trainer, large) { OwnsStore = ownsStore };
+        return new TestSilo(host, http, storePath, ownsStore, logs);
     }
 
     public Task<HttpResponseMessage> InferAsync(params float[][] inputs) =>
@@ -101,14 +122,6 @@ internal sealed class TestSilo : IAsyncDisposable
         return request;
     }
 
-    public async Task<DistillResponse> DistillAsync()
-    {
-        using var response = await Http.SendAsync(Admin(HttpMethod.Post, KcmRoutes.DistillPath(Model)));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"distill answered {(int)response.StatusCode}: {body}");
-        return System.Text.Json.JsonSerializer.Deserialize(body, KcmJsonContext.Default.DistillResponse)!;
-    }
-
     public async Task<ModelInfo> GetModelAsync() =>
         (await Http.GetFromJsonAsync(KcmRoutes.ModelPath(Model), KcmJsonContext.Default.ModelInfo))!;
 
@@ -116,17 +129,9 @@ internal sealed class TestSilo : IAsyncDisposable
     {
         Http.Dispose();
         await Host.DisposeAsync();
-        if (!OwnsStore)
-        {
-            return;
-        }
-
-        try
+        if (OwnsStore && Directory.Exists(StorePath))
         {
             Directory.Delete(StorePath, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
         }
     }
 }

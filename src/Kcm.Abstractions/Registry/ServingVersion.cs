@@ -1,0 +1,12 @@
+namespace Kcm.Abstractions.Registry;
+
+/// <summary>One serving version: what every silo loads and serves as one.</summary>
+/// <param name="Version">Monotonic per model, from 1.</param>
+/// <param name="Small">The small model's stored weights.</param>
+/// <param name="Judge">The judge's stored weights.</param>
+/// <param name="Threshold">The judge confidence at or above which the small model answers.</param>
+/// <param name="CreatedUtc">When it was published.</param>
+/// <param name="Reason">Why it was published (first start, distillation round, rollback, threshold), for people.</param>
+[GenerateSerializer, Immutable, Alias("kcm.serving-version")]
+public sealed record ServingVersion(
+    int Version, StoredWeights Small, StoredWeights Judge, double Threshold, DateTimeOffset CreatedUtc, string Reason);

@@ -1,0 +1,68 @@
+using Kcm.Grains.Classification;
+using Kcm.Grains.Distillation;
+using Kcm.Grains.Registry;
+using Kcm.Grains.Serving;
+using Kcm.Grains.Telemetry;
+using Kcm.Models;
+using Kcm.Models.Sources;
+using Kcm.Models.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Kcm.Grains.Hosting;
+
+/// <summary>Adds KCM serving (grains and their silo-local services) to a silo.</summary>
+public static class ServingSiloBuilderExtensions
+{
+    /// <summary>
+    /// Registers the serving grains' services, bound and validated from <paramref name="configuration"/>: section
+    /// <c>Kcm</c> (<see cref="ServingOptions"/>) and <c>Kcm:Embedded</c> (<see cref="FashionMnistModelOptions"/>). The host
+    /// also calls <c>AddKcmPlacement(roles)</c> (roles decide what this silo does: gpu hosts judge and large model,
+    /// distiller seeds the first version and distils) and registers a grain storage named <see cref="ServingStorage.Name"/>.
+    /// A host replaces the model source by registering its own <see cref="IServingModelSource"/> before this call; the
+    /// model store (<see cref="IModelStore"/>) and the teacher queue (<see cref="ITeacherQueue"/>) are registered only
+    /// when none is (Kcm.Storage.Azure's <c>AddKcmAzureStorage</c> replaces both, before or after this call). The
+    /// distillation grain runs its rounds on a reminder when the silo has a reminder service (with
+    /// <c>ReminderOptions.MinimumReminderPeriod</c> at most <c>Kcm:Distillation:CheckSeconds</c>), else on a grain timer.
+    /// </summary>
+    /// <exception cref="ArgumentException">The configuration is invalid; the message names every bad field.</exception>
+    public static ISiloBuilder AddKcmServing(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>() ?? new ServingOptions();
+        var models = configuration.GetSection(FashionMnistModelOptions.SectionName).Get<FashionMnistModelOptions>() ?? new FashionMnistModelOptions();
+        options.Validate();
+        models.Validate();
+
+        var services = silo.Services;
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+        services.AddSingleton(options.LargePool);
+        services.AddSingleton(models);
+        services.AddSingleton<KcmInstruments>();
+        services.AddSingleton(sp => new RoutingTally(options.RoutingWindowSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<KcmInstruments>()));
+        services.AddSingleton(sp => new SafetensorsClassifierCodec(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IModelStore>(sp => new LocalDirectoryModelStore(KcmPaths.Resolve(options.StorePath), options.KeepVersions, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IServingModelSource>(sp => new FashionMnistModelSource(
+            models,
+            sp.GetRequiredService<IModelStore>(),
+            sp.GetRequiredService<SafetensorsClassifierCodec>(),
+            (float)options.DefaultThreshold,
+            sp.GetRequiredService<ILogger<FashionMnistModelSource>>()));
+        services.AddSingleton<ServingSnapshotHolder>();
+        services.AddSingleton<ServingReadiness>();
+        services.AddSingleton<LocalSiloRoles>();
+        services.AddSingleton<LargeModelBatcher>();
+        services.TryAddSingleton<ITeacherQueue>(sp => new InProcessTeacherQueue(options.TeacherQueueCapacity, sp.GetRequiredService<KcmInstruments>()));
+        services.AddSingleton<ServingSeeder>();
+        services.AddSingleton<ServingVersionFollower>();
+        services.AddSingleton<ServingStartup>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ServingStartup>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ServingVersionFollower>());
+        return silo;
+    }
+}

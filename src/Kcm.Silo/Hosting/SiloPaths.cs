@@ -1,9 +1,0 @@
-namespace Kcm.Silo.Hosting;
-
-/// <summary>Resolves configured paths: absolute as given, relative under <c>KCM_HOME</c> (set by ./kcm) or the working folder.</summary>
-public static class SiloPaths
-{
-    public static string Home => Environment.GetEnvironmentVariable("KCM_HOME") is { Length: > 0 } home ? home : Directory.GetCurrentDirectory();
-
-    public static string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Home, path));
-}

@@ -1,0 +1,57 @@
+using Kcm.Grains.Hosting;
+
+namespace Kcm.Grains.Tests.Hosting;
+
+public sealed class ServingOptionsTests
+{
+    [Fact]
+    public void Defaults_AreValid_AndKeepAsManyStoredVersionsAsTheRegistryRemembers()
+    {
+        var options = new ServingOptions();
+
+        options.Validate();
+
+        Assert.True(options.KeepVersions >= options.HistoryLength);
+    }
+
+    [Fact]
+    public void KeepVersions_BelowHistoryLength_IsRefusedByName()
+    {
+        // A rollback to a version whose weights the store pruned would be refused by every silo.
+        var options = new ServingOptions { KeepVersions = 5, HistoryLength = 20 };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Kcm:KeepVersions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("HistoryLength", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryBadField_IsNamedInOneException()
+    {
+        var options = new ServingOptions { MaxBatchSize = 0, DefaultThreshold = 1, PollMilliseconds = 1 };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Kcm:MaxBatchSize", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:DefaultThreshold", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:PollMilliseconds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadScheduleAndLedgerSettings_AreEachNamed()
+    {
+        var options = new ServingOptions();
+        options.Distillation.CheckSeconds = 0;
+        options.Distillation.LedgerRetentionSeconds = 0;
+        options.Distillation.LedgerMinRounds = 0;
+        options.Distillation.LedgerMaxRecordIds = options.Distillation.RecordsPerRound - 1; // the newest round must always fit
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        foreach (var field in new[] { "CheckSeconds", "LedgerRetentionSeconds", "LedgerMinRounds", "LedgerMaxRecordIds" })
+        {
+            Assert.Contains($"Kcm:Distillation:{field}", error.Message, StringComparison.Ordinal);
+        }
+    }
+}

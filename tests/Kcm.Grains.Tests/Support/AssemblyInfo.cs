@@ -1,0 +1,2 @@
+// Clusters, training and ONNX sessions share two cores: one test collection at a time keeps timings honest.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

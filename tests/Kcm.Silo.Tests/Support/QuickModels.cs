@@ -1,0 +1,26 @@
+namespace Kcm.Silo.Tests.Support;
+
+/// <summary>
+/// The embedded pipeline in a shape that starts in seconds: a judge and small model trained at first start on 2,000
+/// Fashion-MNIST images for one epoch, and a tiny ONNX large model (Fixtures/tiny_large_hint.onnx) that reads the
+/// small model's probabilities as its hint, on real ONNX Runtime.
+/// </summary>
+internal static class QuickModels
+{
+    public const string LargeModelFile = "tiny_large_hint.onnx";
+    public const string HintInput = "small_probs";
+
+    public static string LargeModelPath => Path.Combine(AppContext.BaseDirectory, "Fixtures", LargeModelFile);
+
+    /// <summary>The configuration, as command-line arguments.</summary>
+    public static IEnumerable<string> Arguments(string executionProvider = "Cpu") =>
+    [
+        "--Kcm:Embedded:LargeModelPath=" + LargeModelPath,
+        "--Kcm:Embedded:HintInputName=" + HintInput,
+        "--Kcm:Embedded:SeedSamples=2000",
+        "--Kcm:Embedded:Epochs=1",
+        "--Kcm:Embedded:CheckSamples=500",
+        "--Kcm:Embedded:ExecutionProvider=" + executionProvider,
+        "--Kcm:Distillation:Enabled=false",
+    ];
+}

@@ -15,7 +15,7 @@ public sealed class SiloToSiloTlsTests
     public async Task TwoSilosWithCertificatesOfOneAuthority_FormACluster()
     {
         using var certificates = TestCertificates.Create("kcm-test");
-        var tls = Options(certificates);
+        var tls = certificates.Files;
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) => ClusterTls.Apply(silo, tls));
@@ -30,11 +30,4 @@ public sealed class SiloToSiloTlsTests
         Assert.Equal(2, hosts.Count);
         Assert.All(cluster.Silos, s => Assert.Contains(s.SiloAddress, hosts.Keys));
     }
-
-    private static OrleansTlsOptions Options(TestCertificates certificates) => new()
-    {
-        CertificatePath = certificates.CertificatePath,
-        KeyPath = certificates.KeyPath,
-        CertificateAuthorityPath = certificates.AuthorityPath,
-    };
 }

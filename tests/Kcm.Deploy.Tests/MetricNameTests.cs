@@ -14,6 +14,13 @@ public sealed class MetricNameTests(RenderedOverlays overlays) : IClassFixture<R
     public static IReadOnlyList<string> EnsembleOnlyMetrics { get; } =
         ["kcm_generation_tokens_total", "kcm_generation_fused_steps_total", "kcm_generation_member_step_seconds"];
 
+    /// <summary>
+    /// Metrics only a silo on the Azure Storage teacher queue exports (its in-memory buffer while storage is away); the
+    /// published image here runs the in-process queue, so tests/Kcm.OrleansCluster.Tests' PrometheusScrapeTests checks
+    /// them on a cluster over Azurite.
+    /// </summary>
+    public static IReadOnlyList<string> StorageQueueOnlyMetrics { get; } = ["kcm_teacher_queue_buffered", "kcm_teacher_queue_buffer_capacity"];
+
     [Fact]
     public void RulesAndDashboard_QueryOnlyExportedKcmMetrics_OrRecordingRules()
     {

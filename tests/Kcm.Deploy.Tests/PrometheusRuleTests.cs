@@ -10,13 +10,13 @@ public sealed class PrometheusRuleTests(RenderedOverlays overlays) : IClassFixtu
 
     /// <summary>
     /// The alerts issues 7 and 16 ask for: routing band, the large pool's backlog and refusals, swap failures and stale
-    /// versions, failing distillation and its backlog, silo count (membership against scrape, no gpu or cpu silo), scrape.
+    /// versions, failing distillation and its backlog, a teacher buffer filling while storage is away, silo count (membership against scrape, no gpu or cpu silo), scrape.
     /// </summary>
     private static readonly string[] RequiredAlerts =
     [
         "KcmRoutingRatioOutOfBand", "KcmLargeBacklogGrowing", "KcmLargeModelRefusing", "KcmServingSwapFailures",
         "KcmStaleServingVersion", "KcmDistillationFailing", "KcmDistillationBacklog", "KcmTeacherRecordsDropped",
-        "KcmSiloMembershipMismatch", "KcmNoGpuSilo", "KcmNoCpuSilo", "KcmScrapeDown",
+        "KcmTeacherBufferFilling", "KcmSiloMembershipMismatch", "KcmNoGpuSilo", "KcmNoCpuSilo", "KcmScrapeDown",
     ];
 
     private PrometheusRules Rules => new(overlays["prod"]);

@@ -131,6 +131,13 @@ public sealed partial class PrometheusScrapeTests(ProcessClusterFixture cluster,
             Assert.Equal(4, (await prometheus.WaitForAsync("kcm:silos_in_membership:max", r => r[0].Value == 4, PrometheusWait))[0].Value);
 
             await DashboardMetricsExistAsync(prometheus);
+
+            // The teacher-buffer alert's gauges, which only silos on the Azure Storage queue export: one per silo.
+            foreach (var gauge in (string[])["kcm_teacher_queue_buffered", "kcm_teacher_queue_buffer_capacity"])
+            {
+                Assert.Equal(4, (await prometheus.WaitForAsync($"count(count by (instance) ({gauge}))", r => r[0].Value == 4, PrometheusWait))[0].Value);
+            }
+
             output.WriteLine($"done after {stopwatch.Elapsed.TotalSeconds:F1} s");
         }
         finally

@@ -75,6 +75,36 @@ public sealed class KcmClientOptions
     /// <value>Default unset.</value>
     public X509Certificate2Collection? TlsCertificateAuthorities { get; set; }
 
+    /// <summary>
+    /// Sets <see cref="TlsCertificate"/> and <see cref="TlsCertificateAuthorities"/> from PEM files, as a Kubernetes TLS
+    /// Secret mounts them or <c>kcm cluster up --tls</c> writes them (<c>tls/tls.crt</c>, <c>tls/tls.key</c>, <c>tls/ca.crt</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A file is missing or is not PEM of the expected kind (the message names it).</exception>
+    public KcmClientOptions UseTlsFiles(string certificatePath, string keyPath, string authorityPath)
+    {
+        try
+        {
+            TlsCertificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new ArgumentException($"'{certificatePath}' and '{keyPath}' must be a PEM certificate and its private key ({e.Message}).", nameof(certificatePath), e);
+        }
+
+        var authorities = new X509Certificate2Collection();
+        try
+        {
+            authorities.ImportFromPemFile(authorityPath);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new ArgumentException($"'{authorityPath}' must hold PEM certificates ({e.Message}).", nameof(authorityPath), e);
+        }
+
+        TlsCertificateAuthorities = authorities;
+        return this;
+    }
+
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
     public void Validate()
     {

@@ -166,6 +166,69 @@ public sealed class ClusterSecretsTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task TlsCluster_AdmitsOnlyClientsWithItsCertificate_AndKeepsTheKeyPrivate()
+    {
+        var cluster = new ClusterFolder(Directory.CreateTempSubdirectory("kcm-secrets-tls-").FullName);
+        var outputs = new List<string>();
+        try
+        {
+            outputs.Add(await UpAsync(cluster, "--tls"));
+            Assert.True(cluster.Tls, "the state file does not record TLS");
+            var certificate = Path.Combine(cluster.TlsFolder, "tls.crt");
+            var key = Path.Combine(cluster.TlsFolder, "tls.key");
+            var authority = Path.Combine(cluster.TlsFolder, "ca.crt");
+            Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(cluster.TlsFolder) & GroupOrOthers);
+            Assert.All([certificate, key, authority], file => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file)));
+            Assert.Contains(key, outputs[0], StringComparison.Ordinal);
+
+            // A client with the cluster's certificate classifies.
+            var sample = new float[Kcm.Core.Data.FashionMnist.PixelCount];
+            await using (var client = await KcmClient.ConnectAsync(Options(cluster).UseTlsFiles(certificate, key, authority)))
+            {
+                Assert.Single((await client.ClassifyAsync(ClusterLoad.Model, sample, 1)).Labels);
+            }
+
+            // A client without a certificate cannot call a grain: refused with a typed exception, not a hang.
+            var plain = Options(cluster);
+            plain.MaxAttempts = 1;
+            plain.ConnectTimeout = TimeSpan.FromSeconds(5);
+            var clock = Stopwatch.StartNew();
+            var refused = await Assert.ThrowsAnyAsync<KcmException>(async () =>
+            {
+                await using var client = await KcmClient.ConnectAsync(plain).WaitAsync(TimeSpan.FromSeconds(30));
+                await client.ClassifyAsync(ClusterLoad.Model, sample, 1).WaitAsync(TimeSpan.FromSeconds(30));
+            });
+            output.WriteLine($"a client without the certificate: {refused.GetType().Name} after {clock.Elapsed.TotalSeconds:F1} s");
+            Assert.IsType<KcmUnavailableException>(refused);
+
+            // A second 'up' without --tls keeps the running cluster's TLS; '--tls' was not needed to say so.
+            outputs.Add(await UpAsync(cluster));
+            Assert.True(cluster.Tls, "a second 'up' dropped TLS");
+            Assert.Contains("mutual TLS", outputs[1], StringComparison.Ordinal);
+
+            // The private key is in its own file only: in no output, log or other file of the folder.
+            var keyText = (await File.ReadAllTextAsync(key)).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+            var (code, text) = await KcmCli.RunAsync(["cluster", "down", "--folder", cluster.Folder], CommandTimeout);
+            outputs.Add(text);
+            Assert.True(code == 0, text);
+            Assert.All(outputs, printed => Assert.DoesNotContain("PRIVATE KEY", printed, StringComparison.Ordinal));
+            foreach (var file in Directory.EnumerateFiles(cluster.Folder, "*", SearchOption.AllDirectories).Where(f => f != key))
+            {
+                var content = Encoding.UTF8.GetString(await ReadSharedAsync(file));
+                Assert.False(content.Contains(keyText, StringComparison.Ordinal), $"{file} holds the private key");
+            }
+        }
+        finally
+        {
+            await KcmCli.RunAsync(["cluster", "down", "--folder", cluster.Folder, "--grace", "5"], CommandTimeout);
+            Directory.Delete(cluster.Folder, recursive: true);
+        }
+    }
+
+    private static KcmClientOptions Options(ClusterFolder cluster) =>
+        new() { Gateways = [.. cluster.Gateways], ClusterId = cluster.ClusterId, ServiceId = cluster.ServiceId };
+
     /// <summary>
     /// Asserts the secret files have mode 0600 and no other file under the folders holds a secret; returns how many files
     /// were read and how many of them group or others may read.

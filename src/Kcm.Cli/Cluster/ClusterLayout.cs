@@ -43,6 +43,12 @@ internal sealed class ClusterLayout(string folder)
     /// <summary>The model store folder every silo is given (one folder on one machine is shared).</summary>
     public string Store => Path.Combine(Folder, "store");
 
+    /// <summary>
+    /// With <c>--tls</c>: the member certificate, its key and the cluster's authority (<c>tls.crt</c>, <c>tls.key</c>,
+    /// <c>ca.crt</c>, mode 0600), which every silo and local client presents. Kept across <c>down</c>.
+    /// </summary>
+    public string TlsFolder => Path.Combine(Folder, "tls");
+
     public string Logs => Path.Combine(Folder, "logs");
 
     public string AzuriteLog => Path.Combine(Logs, "azurite.log");

@@ -21,6 +21,9 @@ internal sealed record ClusterState(AzuriteEntry? Azurite, [property: JsonIgnore
     /// <summary>The first port of the cluster's block when <c>--port</c> chose them (<see cref="PortBlock"/>); null when the kernel did.</summary>
     public int? FirstPort { get; init; }
 
+    /// <summary>Whether the silos run mutual TLS on their Orleans ports (<c>--tls</c>; certificates in <see cref="ClusterLayout.TlsFolder"/>).</summary>
+    public bool Tls { get; init; }
+
     /// <summary>Azurite's account (from <see cref="ClusterLayout.StorageConnectionFile"/>; not in the state file).</summary>
     [JsonIgnore]
     public StorageAccount? Account { get; init; }
@@ -74,7 +77,7 @@ internal sealed record ClusterState(AzuriteEntry? Azurite, [property: JsonIgnore
     /// <summary>The record's text without the admin token (a record prints every member by default).</summary>
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append($"Azurite = {Azurite}, ClusterId = {ClusterId}, ServiceId = {ServiceId}, Silos = {Silos.Count}, FirstPort = {FirstPort}");
+        builder.Append($"Azurite = {Azurite}, ClusterId = {ClusterId}, ServiceId = {ServiceId}, Silos = {Silos.Count}, FirstPort = {FirstPort}, Tls = {Tls}");
         return true;
     }
 }

@@ -12,10 +12,14 @@ namespace Kcm.Cli.Cluster;
 /// storage connection are written to files of mode 0600 and never printed, every socket is on 127.0.0.1, and the
 /// cluster's name (Orleans cluster and service id), ports and folder are its own, so clusters run side by side; a
 /// clash with another (its folder running on other ports, a requested port in use) is refused before anything starts.
+/// With <c>--tls</c> every Orleans connection is mutual TLS under the cluster's own authority.
 /// </summary>
 internal sealed class ClusterUp(ClusterLayout layout, TextWriter output)
 {
     private static readonly TimeSpan AzuriteStartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a local cluster's member certificate lasts; <c>up</c> makes new ones a day before it expires (when no silo runs).</summary>
+    private static readonly TimeSpan CertificateLifetime = TimeSpan.FromDays(90);
 
     public async Task<ClusterState> RunAsync(ClusterUpOptions options, CancellationToken cancellationToken)
     {
@@ -41,6 +45,7 @@ internal sealed class ClusterUp(ClusterLayout layout, TextWriter output)
 
         var azuriteAlive = recorded?.Azurite is { IsAlive: true };
         var firstPort = FirstPort(options, recorded, running.Count > 0 || azuriteAlive);
+        var tls = Tls(options, recorded, running.Count > 0);
         var block = firstPort is { } first ? new PortBlock(first) : null;
         var missing = ClusterPlan.For(options.Silos).Where(p => !running.Any(s => s.NodeId == p.NodeId)).ToList();
         (int Blob, int Queue, int Table)? azuritePorts = azuriteAlive ? null : AzuritePorts(block, recorded?.Azurite, running.Count > 0);
@@ -53,7 +58,13 @@ internal sealed class ClusterUp(ClusterLayout layout, TextWriter output)
             ClusterId = layout.Name,
             ServiceId = layout.Name,
             FirstPort = firstPort,
+            Tls = tls,
         };
+        if (tls)
+        {
+            Certificates(running.Count > 0);
+        }
+
         if (azuritePorts is { } ports)
         {
             output.WriteLine(recorded?.Azurite is not null && running.Count > 0
@@ -115,6 +126,48 @@ internal sealed class ClusterUp(ClusterLayout layout, TextWriter output)
         }
 
         return options.FirstPort ?? recorded?.FirstPort;
+    }
+
+    /// <summary>
+    /// Whether this run's silos use TLS: as asked, or as the running silos were started (a cluster cannot mix the two).
+    /// <c>--tls</c> on a cluster that runs without it is a clash, refused before anything starts.
+    /// </summary>
+    private bool Tls(ClusterUpOptions options, ClusterState? recorded, bool silosRun)
+    {
+        if (!silosRun)
+        {
+            return options.Tls;
+        }
+
+        if (options.Tls && !recorded!.Tls)
+        {
+            throw new ClusterException(
+                $"The cluster in {layout.Folder} runs without TLS; --tls asks for it. Stop it first ('kcm cluster down --folder {layout.Folder}'), then 'kcm cluster up --tls'.");
+        }
+
+        return recorded!.Tls;
+    }
+
+    /// <summary>
+    /// The folder's certificates, kept while valid for at least another day; else a new authority and member
+    /// (<see cref="ClusterCertificates"/>), which only a cluster with no silo running may take: its silos trust the old one.
+    /// </summary>
+    private void Certificates(bool silosRun)
+    {
+        if (ClusterCertificates.ValidUntil(layout.TlsFolder) is { } until && until > DateTimeOffset.UtcNow.AddDays(1))
+        {
+            return;
+        }
+
+        if (silosRun)
+        {
+            throw new ClusterException(
+                $"The TLS certificates in {layout.TlsFolder} are missing or expire within a day, and the running silos trust only their authority: "
+                + $"'kcm cluster down --folder {layout.Folder}', then 'kcm cluster up --tls' makes new ones.");
+        }
+
+        ClusterCertificates.Create(layout.TlsFolder, layout.Name, CertificateLifetime);
+        output.WriteLine($"made a certificate authority for {layout.Name} and its member certificate in {layout.TlsFolder} (valid {CertificateLifetime.TotalDays:0} days).");
     }
 
     /// <summary>
@@ -223,6 +276,13 @@ internal sealed class ClusterUp(ClusterLayout layout, TextWriter output)
         foreach (var silo in state.Silos)
         {
             output.WriteLine($"{silo.NodeId,-13} {silo.Url,-24} {silo.Roles,-14} gateway 127.0.0.1:{silo.GatewayPort,-6} pid {silo.Pid,-8} log {silo.Log}");
+        }
+
+        if (state.Tls)
+        {
+            var tls = ClusterCertificates.In(layout.TlsFolder);
+            output.WriteLine($"tls      mutual TLS on every silo and gateway port; a client presents {tls.CertificatePath} with {tls.KeyPath} and trusts {tls.CertificateAuthorityPath} "
+                + "(KcmClientOptions.UseTlsFiles; mode 0600)");
         }
 
         output.WriteLine($"http     {state.Silos[0].Url} (any silo serves the HTTP API)");

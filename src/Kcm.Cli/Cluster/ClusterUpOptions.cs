@@ -7,7 +7,8 @@ namespace Kcm.Cli.Cluster;
 /// <param name="FirstPort">
 /// The first of the cluster's block of loopback ports (<see cref="PortBlock"/>); null lets the kernel choose free ones.
 /// </param>
-internal sealed record ClusterUpOptions(int Silos, TimeSpan ReadyTimeout, IReadOnlyList<string> SiloArguments, int? FirstPort = null)
+/// <param name="Tls">Mutual TLS on the silos' Orleans ports, with the cluster's own authority (<see cref="ClusterLayout.TlsFolder"/>).</param>
+internal sealed record ClusterUpOptions(int Silos, TimeSpan ReadyTimeout, IReadOnlyList<string> SiloArguments, int? FirstPort = null, bool Tls = false)
 {
     /// <summary>
     /// Settings <c>cluster up</c> gives each silo itself (its place in the cluster, its loopback-only sockets, its secrets):
@@ -17,7 +18,8 @@ internal sealed record ClusterUpOptions(int Silos, TimeSpan ReadyTimeout, IReadO
     [
         "Kcm:Roles", "Kcm:Orleans:SiloPort", "Kcm:Orleans:GatewayPort", "Kcm:Orleans:SiloName", "Kcm:Orleans:ClusterId",
         "Kcm:Orleans:ServiceId", "Kcm:AzureStorage:ConnectionString", "Kcm:AdminToken", "Kcm:Orleans:Address",
-        "Kcm:Orleans:ListenOnAnyAddress", "Kcm:Orleans:Kubernetes",
+        "Kcm:Orleans:ListenOnAnyAddress", "Kcm:Orleans:Kubernetes", "Kcm:Orleans:Tls:CertificatePath", "Kcm:Orleans:Tls:KeyPath",
+        "Kcm:Orleans:Tls:CertificateAuthorityPath",
     ];
 
     /// <summary>The problems with these options, one message each (empty when valid). No message repeats a setting's value: it may be a secret.</summary>
@@ -53,7 +55,7 @@ internal sealed record ClusterUpOptions(int Silos, TimeSpan ReadyTimeout, IReadO
             }
             else if (OwnedSettings.FirstOrDefault(owned => key.Equals("--" + owned, StringComparison.OrdinalIgnoreCase)) is { } owned)
             {
-                yield return $"'{key}': cluster up sets {owned} for each silo itself (use --silos for the size, --port for the ports).";
+                yield return $"'{key}': cluster up sets {owned} for each silo itself (use --silos for the size, --port for the ports, --tls for TLS).";
             }
         }
     }

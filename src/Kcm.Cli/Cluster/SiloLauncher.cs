@@ -43,6 +43,14 @@ internal sealed class SiloLauncher(ClusterLayout layout, ClusterState cluster, I
             // Relative model paths resolve under the repository, whatever the working folder.
             ["KCM_HOME"] = KcmPaths.Home,
         };
+        if (cluster.Tls)
+        {
+            var tls = Kcm.Silo.Hosting.ClusterCertificates.In(layout.TlsFolder);
+            environment["Kcm__Orleans__Tls__CertificatePath"] = tls.CertificatePath!;
+            environment["Kcm__Orleans__Tls__KeyPath"] = tls.KeyPath!;
+            environment["Kcm__Orleans__Tls__CertificateAuthorityPath"] = tls.CertificateAuthorityPath!;
+        }
+
         // The URL is on the command line so /proc/<pid>/cmdline identifies this silo (see SiloEntry.IsAlive).
         var pid = UnixProcess.StartDetached([.. KcmCommandLine(), Commands.ClusterSiloCommand.Name, "--urls=" + url, .. extraArguments], log, environment, KcmPaths.Home);
         return new SiloEntry(planned.NodeId, planned.Roles, pid, url, siloPort, gatewayPort, log);

@@ -38,6 +38,12 @@ internal static class ClusterCommand
             Description = "The first of a block of loopback ports: Azurite's blob, queue, table, then HTTP, silo and gateway port of each silo "
                 + "(distiller-k from port+6k-3, gpu-k from port+6k; one silo from port+3). Default: free ports chosen by the system.",
         };
+        var tls = new Option<bool>("--tls")
+        {
+            Description = "Mutual TLS on every silo-to-silo and gateway connection, with an authority of the cluster's own: the certificate every silo "
+                + "and local client presents is written to tls/ in the folder (mode 0600; kept across down and up) and a client without it cannot "
+                + "call a grain. A running cluster keeps what it was started with.",
+        };
         var folder = FolderOption();
         var command = new Command(
             "up",
@@ -49,13 +55,15 @@ internal static class ClusterCommand
             silos,
             readyTimeout,
             port,
+            tls,
             folder,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var options = new ClusterUpOptions(
-                parseResult.GetValue(silos), TimeSpan.FromSeconds(parseResult.GetValue(readyTimeout)), [.. parseResult.UnmatchedTokens], parseResult.GetValue(port));
+                parseResult.GetValue(silos), TimeSpan.FromSeconds(parseResult.GetValue(readyTimeout)), [.. parseResult.UnmatchedTokens], parseResult.GetValue(port),
+                parseResult.GetValue(tls));
             return await RunAsync(() => new ClusterUp(Layout(parseResult.GetValue(folder)!), Console.Out).RunAsync(options, cancellationToken)).ConfigureAwait(false);
         });
         return command;

@@ -156,6 +156,12 @@ internal sealed class DemoRun(DemoOptions options)
         }
 
         var clientOptions = new KcmClientOptions { ClusterId = state.ClusterId, ServiceId = state.ServiceId };
+        if (state.Tls)
+        {
+            var tls = ClusterCertificates.In(cluster.Layout.TlsFolder);
+            clientOptions.UseTlsFiles(tls.CertificatePath!, tls.KeyPath!, tls.CertificateAuthorityPath!);
+        }
+
         foreach (var gateway in entries)
         {
             clientOptions.Gateways.Add(gateway);

@@ -21,6 +21,11 @@ public sealed record ClusterFolder(string Folder)
 
     public string AdminToken => File.ReadAllText(AdminTokenFile);
 
+    /// <summary>The member certificate, its key and the authority of a cluster started with <c>--tls</c>.</summary>
+    public string TlsFolder => Path.Combine(Folder, "tls");
+
+    public bool Tls => State(root => root.GetProperty("tls").GetBoolean());
+
     public string StorageConnection => File.ReadAllText(StorageConnectionFile);
 
     /// <summary>A value of the connection string, e.g. <c>AccountKey</c> (split at the first '=': a base64 key ends in '=').</summary>

@@ -101,6 +101,11 @@ public sealed class KcmClientOptions
             throw new ArgumentException($"'{authorityPath}' must hold PEM certificates ({e.Message}).", nameof(authorityPath), e);
         }
 
+        if (authorities.Count == 0)
+        {
+            throw new ArgumentException($"'{authorityPath}' holds no PEM certificate.", nameof(authorityPath));
+        }
+
         TlsCertificateAuthorities = authorities;
         return this;
     }

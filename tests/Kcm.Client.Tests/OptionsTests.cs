@@ -71,4 +71,35 @@ public sealed class OptionsTests(SiloFixture fixture)
             await host.StopAsync();
         }
     }
+
+    [Fact]
+    public void UseTlsFiles_LoadsThePemFiles_AndNamesAFileItCannotUse()
+    {
+        var folder = Directory.CreateTempSubdirectory("kcm-client-tls-").FullName;
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+                "CN=kcm client test", key, System.Security.Cryptography.HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
+            var crt = Path.Combine(folder, "tls.crt");
+            var pem = Path.Combine(folder, "tls.key");
+            File.WriteAllText(crt, certificate.ExportCertificatePem());
+            File.WriteAllText(pem, key.ExportPkcs8PrivateKeyPem());
+
+            var options = new KcmClientOptions().UseTlsFiles(crt, pem, crt);
+
+            Assert.True(options.TlsCertificate!.HasPrivateKey);
+            Assert.Single(options.TlsCertificateAuthorities!);
+            options.Validate();
+            var missing = Path.Combine(folder, "absent.key");
+            var refused = Assert.Throws<ArgumentException>(() => new KcmClientOptions().UseTlsFiles(crt, missing, crt));
+            Assert.Contains(missing, refused.Message, StringComparison.Ordinal);
+            refused = Assert.Throws<ArgumentException>(() => new KcmClientOptions().UseTlsFiles(crt, pem, pem));
+            Assert.Contains(pem, refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

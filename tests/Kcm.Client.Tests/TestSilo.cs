@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Kcm.Client.Tests.Fakes;
+using Kcm.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -26,8 +26,8 @@ public sealed class TestSilo : IAsyncDisposable
     /// <summary>Starts a silo with localhost clustering on two free ports.</summary>
     public static async Task<TestSilo> StartAsync()
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var siloPort = LoopbackPort.Free();
+        var gatewayPort = LoopbackPort.Free();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort));
@@ -50,12 +50,5 @@ public sealed class TestSilo : IAsyncDisposable
         using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _host.StopAsync(stopping.Token);
         _host.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Kcm.Models.Sources;
+using Kcm.Silo.Hosting;
 
 namespace Kcm.Cli.Cluster;
 

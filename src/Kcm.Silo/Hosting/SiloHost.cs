@@ -88,9 +88,9 @@ public sealed class SiloHost : IAsyncDisposable
         }
 
         var endpoints = new SiloEndpoints(
-            FreePorts.Resolve(orleans.SiloPort),
-            FreePorts.Resolve(orleans.GatewayPort),
-            orleans.DashboardPort is { } dashboard ? FreePorts.Resolve(dashboard) : null);
+            LoopbackPorts.Resolve(orleans.SiloPort),
+            LoopbackPorts.Resolve(orleans.GatewayPort),
+            orleans.DashboardPort is { } dashboard ? LoopbackPorts.Resolve(dashboard) : null);
 
         builder.UseOrleans(silo =>
         {

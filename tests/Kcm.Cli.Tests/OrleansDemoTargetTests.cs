@@ -101,7 +101,7 @@ public sealed class OrleansDemoTargetTests : IAsyncLifetime
             "--urls=http://127.0.0.1:0", "--Kcm:Orleans:SiloPort=0", "--Kcm:Orleans:GatewayPort=0", "--Logging:LogLevel:Default=Warning",
             "--Kcm:StorePath=" + store, "--Kcm:Embedded:SeedSamples=2000", "--Kcm:Embedded:Epochs=1", "--Kcm:Embedded:CheckSamples=500",
             // A weak judge is confident about few images at the default 0.98: a lower threshold gives both routes traffic.
-            "--Kcm:Distillation:Enabled=false", "--Kcm:DefaultThreshold=" + Threshold,
+            "--Kcm:Distillation:Enabled=false", "--Kcm:Calibration:Rule=FixedEpsilon", "--Kcm:Calibration:Epsilon=" + Threshold,
             // The distillation round is an admin grain call: the client carries this token.
             "--Kcm:AdminToken=" + AdminToken,
         ]);

@@ -14,7 +14,7 @@ public sealed class PrometheusRuleTests(RenderedOverlays overlays) : IClassFixtu
     /// </summary>
     private static readonly string[] RequiredAlerts =
     [
-        "KcmRoutingRatioOutOfBand", "KcmLargeBacklogGrowing", "KcmLargeModelRefusing", "KcmServingSwapFailures",
+        "KcmLargeShareDrift", "KcmLargeBacklogGrowing", "KcmLargeModelRefusing", "KcmServingSwapFailures",
         "KcmStaleServingVersion", "KcmDistillationFailing", "KcmDistillationBacklog", "KcmTeacherRecordsDropped",
         "KcmTeacherBufferFilling", "KcmSiloMembershipMismatch", "KcmNoGpuSilo", "KcmNoCpuSilo", "KcmScrapeDown",
     ];

@@ -122,9 +122,19 @@ public sealed class HostShapeTests
     [Fact]
     public void InvalidServingSettings_AreRefusedWhenTheHostIsBuilt()
     {
-        var error = Assert.Throws<ArgumentException>(() => SiloHost.Create(["--Kcm:DefaultThreshold=2", "--Kcm:Embedded:Epochs=0"]));
+        var error = Assert.Throws<ArgumentException>(() => SiloHost.Create(["--Kcm:Calibration:Epsilon=2", "--Kcm:Embedded:Epochs=0"]));
+
+        Assert.Contains("Kcm:Calibration:Epsilon", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheRemovedFixedDefaultThreshold_IsRefused_PointingToCalibration()
+    {
+        // Refused, not ignored: a deployment still setting it would otherwise serve a threshold it did not ask for.
+        var error = Assert.Throws<ArgumentException>(() => SiloHost.Create(["--Kcm:DefaultThreshold=0.98"]));
 
         Assert.Contains("Kcm:DefaultThreshold", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:Calibration:Rule=FixedEpsilon", error.Message, StringComparison.Ordinal);
     }
 
     private static StringContent JsonBody(string json) => new(json, System.Text.Encoding.UTF8, KcmMediaTypes.Json);

@@ -125,7 +125,10 @@ public static class ServeBenchmark
                 $"large pool: batch {pool.MaxBatchSize}, {pool.InstanceCount} instance(s), {models.IntraOpThreads} intra-op thread(s); {Environment.ProcessorCount} cores, {gc} GC; load average {LoadAverage()}"));
 
             var batches = ServeBatches.Cut(test, batch);
-            var warmUp = await WarmUpAsync(paths, orleans, model, serving.DefaultThreshold, batches, concurrency).ConfigureAwait(false);
+            // KCM runs at the threshold the silo calibrated for its models (docs/kcm.md), read once before any is set here.
+            var calibrated = (await orleans.ClassifyAsync(model, batches.Batches[0].AsSpan(0, batches.Data.FeatureCount).ToArray(), 1).ConfigureAwait(false)).Threshold;
+            Console.WriteLine(Invariant($"calibrated threshold {calibrated} ({silo.Services.GetRequiredService<ThresholdCalibrationOptions>().Describe()})"));
+            var warmUp = await WarmUpAsync(paths, orleans, model, calibrated, batches, concurrency).ConfigureAwait(false);
             Console.WriteLine(Invariant($"warm-up: {warmUp.Rounds} round(s) of every configuration on both paths, {warmUp.Seconds:F1} s, until the JIT took under {WarmJitShare:P0} of a round"));
             MeasureBare(bare, test, pool.MaxBatchSize);
             // Alternate configurations and paths so drift on the machine hits all of them.
@@ -136,7 +139,7 @@ public static class ServeBenchmark
             {
                 // Each round starts its paths in the other order.
                 var order = round % 2 == 0 ? paths : [.. paths.Reverse()];
-                await SetThresholdAsync(orleans, model, serving.DefaultThreshold, batches).ConfigureAwait(false);
+                await SetThresholdAsync(orleans, model, calibrated, batches).ConfigureAwait(false);
                 foreach (var path in order)
                 {
                     kcm[path].Add(await MeasureAsync(path, batches, concurrency).ConfigureAwait(false));
@@ -151,7 +154,7 @@ public static class ServeBenchmark
                 bareRuns.Add(MeasureBare(bare, test, pool.MaxBatchSize));
             }
 
-            await SetThresholdAsync(orleans, model, serving.DefaultThreshold, batches).ConfigureAwait(false);
+            await SetThresholdAsync(orleans, model, calibrated, batches).ConfigureAwait(false);
             var latency = await MeasureSmallLatencyAsync(paths, test, kcm[paths[0]][^1].SmallRows, latencySamples).ConfigureAwait(false);
 
             var bareRate = Median(bareRuns.Select(r => r.SamplesPerSecond));
@@ -160,7 +163,7 @@ public static class ServeBenchmark
             foreach (var path in paths)
             {
                 var last = kcm[path][^1];
-                Console.WriteLine(Invariant($"{$"KCM, {path.Name} (epsilon {serving.DefaultThreshold})",-52} {Median(kcm[path].Select(m => m.SamplesPerSecond)),10:N0} {last.LargeShare,12:P1} {last.Accuracy,9:P2} {Median(kcm[path].Select(m => m.CpuMicrosecondsPerSample)),14:F1}"));
+                Console.WriteLine(Invariant($"{$"KCM, {path.Name} (epsilon {calibrated})",-52} {Median(kcm[path].Select(m => m.SamplesPerSecond)),10:N0} {last.LargeShare,12:P1} {last.Accuracy,9:P2} {Median(kcm[path].Select(m => m.CpuMicrosecondsPerSample)),14:F1}"));
             }
 
             foreach (var path in paths)

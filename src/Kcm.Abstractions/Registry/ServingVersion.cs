@@ -9,4 +9,12 @@ namespace Kcm.Abstractions.Registry;
 /// <param name="Reason">Why it was published (first start, distillation round, rollback, threshold), for people.</param>
 [GenerateSerializer, Immutable, Alias("kcm.serving-version")]
 public sealed record ServingVersion(
-    int Version, StoredWeights Small, StoredWeights Judge, double Threshold, DateTimeOffset CreatedUtc, string Reason);
+    int Version, StoredWeights Small, StoredWeights Judge, double Threshold, DateTimeOffset CreatedUtc, string Reason)
+{
+    /// <summary>
+    /// The share of the calibration rows <see cref="Threshold"/> sends to the large model, when the threshold was
+    /// calibrated for this small model and judge; null when it was set by hand (then distillation rounds keep it).
+    /// </summary>
+    [Id(6)]
+    public double? CalibratedLargeShare { get; init; }
+}

@@ -1,3 +1,5 @@
+using Kcm.Models.Sources;
+
 namespace Kcm.Cli.Demo;
 
 /// <summary>What the demo runs: the seed split, the live traffic, the client's batching and the distillation cadence.</summary>
@@ -15,8 +17,15 @@ internal sealed record DemoOptions
     /// <summary>Waves the traffic is sent in; between waves the demo waits for the distiller to use what the wave taught.</summary>
     public int Waves { get; init; } = 5;
 
-    /// <summary>Test images scored at the end (the first ones of the test set).</summary>
-    public int TestSize { get; init; } = 10_000;
+    /// <summary>
+    /// Test images scored at the end (the first ones of the test set): at most those before the silo's calibration rows
+    /// (the last <see cref="FashionMnistModelOptions.CalibrationSamples"/>), so the figures are not scored on the rows the
+    /// threshold was chosen on.
+    /// </summary>
+    public int TestSize { get; init; } = MaxTestSize;
+
+    /// <summary>The test images not used for calibration.</summary>
+    public static int MaxTestSize { get; } = 10_000 - new FashionMnistModelOptions().CalibrationSamples;
 
     /// <summary>Samples per infer request.</summary>
     public int Batch { get; init; } = 32;
@@ -54,7 +63,7 @@ internal sealed record DemoOptions
         var problems = new List<string>();
         Check(SeedSize is >= 100 and <= 59_000, "--seed-size", "100 to 59000", SeedSize);
         Check(Traffic >= 1 && SeedSize + Traffic <= 60_000, "--traffic", $"1 to {60_000 - SeedSize} (60000 minus --seed-size)", Traffic);
-        Check(TestSize is >= 1 and <= 10_000, "--test-size", "1 to 10000", TestSize);
+        Check(TestSize >= 1 && TestSize <= MaxTestSize, "--test-size", $"1 to {MaxTestSize} (the last test images calibrate the threshold)", TestSize);
         Check(Batch is >= 1 and <= 256, "--batch", "1 to 256", Batch);
         Check(Waves is >= 1 and <= 100, "--waves", "1 to 100", Waves);
         Check(Concurrency is >= 1 and <= 64, "--concurrency", "1 to 64", Concurrency);

@@ -232,9 +232,11 @@ public sealed class DistillationGrain(
 
         DistillationResult small;
         DistillationResult? judge;
+        IClassifier smallModel;
+        IClassifier judgeModel;
         try
         {
-            var (smallModel, judgeModel) = await IncumbentsAsync(incumbent);
+            (smallModel, judgeModel) = await IncumbentsAsync(incumbent);
             _smallTrainer ??= source.CreateSmallModelTrainer();
             _judgeTrainer ??= _schedule.DistillJudge ? source.CreateJudgeTrainer() : null;
             var smallTrainer = _smallTrainer;
@@ -272,11 +274,15 @@ public sealed class DistillationGrain(
             return Result(DistillationOutcome.Rejected, incumbent, null, count, small, small.Reason, null, judgeDetail);
         }
 
+        var (threshold, calibratedShare) = await CalibrateAsync(
+            incumbent, smallAccepted ? small.Candidate! : smallModel, judgeAccepted ? judge!.Candidate! : judgeModel);
         PendingPublication candidate;
         try
         {
             candidate = new PendingPublication
             {
+                Threshold = threshold,
+                CalibratedLargeShare = calibratedShare,
                 Round = Stored.LastRound + 1,
                 Small = smallAccepted
                     ? (await store.SaveAsync(ModelSeries.Small(model), codec.Encode(small.Candidate!), small.CheckAccuracyAfter ?? 0, CancellationToken.None)).ToStoredWeights()
@@ -388,12 +394,46 @@ public sealed class DistillationGrain(
         return true;
     }
 
+    /// <summary>
+    /// The threshold for the round's small model and judge, and the large share it promises: re-calibrated on the
+    /// calibration rows when the serving threshold is a calibrated one; the serving threshold, uncalibrated, when it was
+    /// set by hand (an operator's choice stays until they change it). A calibration that fails keeps the serving threshold.
+    /// </summary>
+    private async Task<(double? Threshold, double? CalibratedLargeShare)> CalibrateAsync(ServingVersion incumbent, IClassifier small, IClassifier judge)
+    {
+        if (incumbent.CalibratedLargeShare is null)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var calibrated = await Task.Factory.StartNew(
+                () => source.Calibrator.Calibrate(small, judge), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            logger.LogInformation(
+                "Re-calibrated the threshold ({Rule}) for the round's models: {Before} -> {Threshold}, large share {Share:P2}, accuracy {Accuracy:P2} on {Rows} rows.",
+                source.Calibrator.Rule, incumbent.Threshold, calibrated.Epsilon, calibrated.ExpectedLargeShare, calibrated.ExpectedAccuracy, calibrated.Count);
+            return (source.Calibrator.ServingThreshold(calibrated), calibrated.ExpectedLargeShare);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Re-calibrating the threshold failed; the round publishes with the serving threshold {Threshold}.", incumbent.Threshold);
+            return (incumbent.Threshold, incumbent.CalibratedLargeShare);
+        }
+    }
+
     /// <summary>Publishes a recorded candidate, then clears it from the state (a failed clearing is redone at the next round).</summary>
     private async Task<ServingVersion> PublishAsync(IModelRegistryGrain registry, PendingPublication candidate)
     {
-        // The threshold may have changed while training: keep the one serving now.
-        var threshold = (await registry.GetCurrentAsync())?.Threshold ?? options.DefaultThreshold;
-        var serving = await registry.PublishAsync(new ServingProposal(candidate.Small, candidate.Judge, threshold, $"distillation round {candidate.Round}"));
+        var current = await registry.GetCurrentAsync()
+            ?? throw new InvalidOperationException($"Model '{this.GetPrimaryKeyString()}' has no serving version to publish a distilled candidate after.");
+        // A candidate calibrated while a calibrated threshold serves brings its own. Otherwise the threshold serving
+        // now stays (an operator may have set it while the round trained), uncalibrated for these models.
+        var (threshold, share) = candidate.Threshold is { } calibrated && current.CalibratedLargeShare is not null
+            ? (calibrated, candidate.CalibratedLargeShare)
+            : (current.Threshold, (double?)null);
+        var serving = await registry.PublishAsync(
+            new ServingProposal(candidate.Small, candidate.Judge, threshold, $"distillation round {candidate.Round}") { CalibratedLargeShare = share });
         var before = Stored.Copy();
         Stored.Pending = null;
         await WriteAsync(before);

@@ -20,4 +20,12 @@ public sealed class PendingPublication
     /// <summary>The judge to serve (the candidate, or the incumbent when only the small model was accepted).</summary>
     [Id(2)]
     public StoredWeights Judge { get; set; } = null!;
+
+    /// <summary>The threshold calibrated for these two, or null when the serving threshold was set by hand (it is kept).</summary>
+    [Id(3)]
+    public double? Threshold { get; set; }
+
+    /// <summary>The calibration rows' share <see cref="Threshold"/> sends to the large model.</summary>
+    [Id(4)]
+    public double? CalibratedLargeShare { get; set; }
 }

@@ -25,10 +25,6 @@ public sealed class ServingOptions
     /// <value>Default 20; 1 to 1000, and at least <see cref="HistoryLength"/>.</value>
     public int KeepVersions { get; set; } = 20;
 
-    /// <summary>The judge threshold of the first serving version (later ones through the registry).</summary>
-    /// <value>Default 0.98; strictly between 0 and 1.</value>
-    public double DefaultThreshold { get; set; } = 0.98;
-
     /// <summary>Most samples in one classify batch; a larger one is answered InvalidInput.</summary>
     /// <value>Default 256; 1 to 65,536.</value>
     public int MaxBatchSize { get; set; } = 256;
@@ -78,7 +74,6 @@ public sealed class ServingOptions
         }
 
         Check(KeepVersions is >= 1 and <= 1000, nameof(KeepVersions), "1 to 1000", KeepVersions);
-        Check(DefaultThreshold is > 0 and < 1, nameof(DefaultThreshold), "strictly between 0 and 1", DefaultThreshold);
         Check(MaxBatchSize is >= 1 and <= 65_536, nameof(MaxBatchSize), "1 to 65536", MaxBatchSize);
         Check(RequestTimeoutMilliseconds is >= 1 and <= 600_000, nameof(RequestTimeoutMilliseconds), "1 to 600000", RequestTimeoutMilliseconds);
         Check(RoutingWindowSeconds is >= 1 and <= 3600, nameof(RoutingWindowSeconds), "1 to 3600", RoutingWindowSeconds);

@@ -34,8 +34,18 @@ public static class ServingSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var options = configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>() ?? new ServingOptions();
         var models = configuration.GetSection(FashionMnistModelOptions.SectionName).Get<FashionMnistModelOptions>() ?? new FashionMnistModelOptions();
+        var calibration = configuration.GetSection(ThresholdCalibrationOptions.SectionName).Get<ThresholdCalibrationOptions>() ?? new ThresholdCalibrationOptions();
+        if (configuration["Kcm:DefaultThreshold"] is not null)
+        {
+            // Removed, not ignored: a deployment that still sets it would otherwise serve a threshold it did not ask for.
+            throw new ArgumentException(
+                "Invalid serving configuration: Kcm:DefaultThreshold is no longer read: the threshold is calibrated (Kcm:Calibration, docs/kcm.md). "
+                + "For a fixed one set Kcm:Calibration:Rule=FixedEpsilon and Kcm:Calibration:Epsilon.");
+        }
+
         options.Validate();
         models.Validate();
+        calibration.Validate();
 
         var services = silo.Services;
         services.AddMetrics();
@@ -43,6 +53,7 @@ public static class ServingSiloBuilderExtensions
         services.AddSingleton(options);
         services.AddSingleton(options.LargePool);
         services.AddSingleton(models);
+        services.AddSingleton(calibration);
         services.AddSingleton<KcmInstruments>();
         services.AddSingleton(sp => new RoutingTally(options.RoutingWindowSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<KcmInstruments>()));
         services.AddSingleton(sp => new SafetensorsClassifierCodec(sp.GetRequiredService<TimeProvider>()));
@@ -51,7 +62,7 @@ public static class ServingSiloBuilderExtensions
             models,
             sp.GetRequiredService<IModelStore>(),
             sp.GetRequiredService<SafetensorsClassifierCodec>(),
-            (float)options.DefaultThreshold,
+            calibration,
             sp.GetRequiredService<ILogger<FashionMnistModelSource>>()));
         services.AddSingleton<ServingSnapshotHolder>();
         services.AddSingleton<ServingReadiness>();

@@ -31,6 +31,10 @@ public sealed class ServingSnapshotHolder
         instruments.AddGauge("kcm_serving_version", "1", "The serving version this silo serves (0: none yet).", () => Current?.Version.Version ?? 0);
         instruments.AddGauge("kcm_small_model_version", "1", "The small model version serving now.", () => Current?.Version.Small.Version ?? 0);
         instruments.AddGauge("kcm_judge_version", "1", "The judge version serving now (0: none yet).", () => Current?.Version.Judge.Version ?? 0);
+        instruments.AddOptionalGauge(
+            "kcm_calibrated_large_share", "1",
+            "The share of the calibration rows the serving threshold sends to the large model (no series while the threshold is set by hand).",
+            () => Current?.Version.CalibratedLargeShare);
     }
 
     /// <summary>The snapshot serving now, or null before this silo loaded its first version.</summary>

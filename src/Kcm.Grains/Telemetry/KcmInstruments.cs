@@ -104,4 +104,9 @@ public sealed class KcmInstruments
     /// <summary>Registers a gauge read from <paramref name="observe"/> at every collection.</summary>
     public void AddGauge(string name, string unit, string description, Func<double> observe) =>
         _meter.CreateObservableGauge(name, observe, unit, description);
+
+    /// <summary>Registers a gauge that has no series while <paramref name="observe"/> gives null (rather than a made-up value).</summary>
+    public void AddOptionalGauge(string name, string unit, string description, Func<double?> observe) =>
+        _meter.CreateObservableGauge(
+            name, () => observe() is { } value ? [new Measurement<double>(value)] : Array.Empty<Measurement<double>>(), unit, description);
 }

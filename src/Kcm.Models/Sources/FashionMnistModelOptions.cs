@@ -49,6 +49,17 @@ public sealed class FashionMnistModelOptions
     /// <value>Default 2,000; 100 to 10,000.</value>
     public int CheckSamples { get; set; } = 2_000;
 
+    /// <summary>
+    /// Test images (the last ones of the test set) the serving threshold is calibrated on: the large model trained on
+    /// the whole training set, so only test rows are ones it never saw. The demo scores the test images before them.
+    /// </summary>
+    /// <value>Default 2,000; 50 to 5,000.</value>
+    public int CalibrationSamples { get; set; } = 2_000;
+
+    /// <summary>The confidence above which a teacher's (or the judge's) answer teaches in a distillation round (the paper's epsilon).</summary>
+    /// <value>Default 0.98; strictly between 0 and 1.</value>
+    public double TeacherConfidence { get; set; } = 0.98;
+
     /// <summary>Recent teacher records every distillation round trains on, with the labelled seed rows (label term only).</summary>
     /// <value>Default 24,000; 0 to 1,000,000 (0: each round's records alone).</value>
     public int ReplayRecords { get; set; } = 24_000;
@@ -99,6 +110,8 @@ public sealed class FashionMnistModelOptions
             problems.Add($"{SectionName}:{nameof(SeedSamples)} + {nameof(CheckSamples)} must be at most 60000 (the check set is the end of the training set, outside the seed split).");
         }
 
+        Check(CalibrationSamples is >= 50 and <= 5_000, nameof(CalibrationSamples), "50 to 5000", CalibrationSamples);
+        Check(TeacherConfidence is > 0 and < 1, nameof(TeacherConfidence), "strictly between 0 and 1", TeacherConfidence);
         Check(TrainingThreads is >= 1 and <= 64, nameof(TrainingThreads), "1 to 64", TrainingThreads);
         Check(ReplayRecords is >= 0 and <= 1_000_000, nameof(ReplayRecords), "0 to 1000000", ReplayRecords);
         Check(GuardTolerance is >= 0 and <= 0.1, nameof(GuardTolerance), "0 to 0.1", GuardTolerance);

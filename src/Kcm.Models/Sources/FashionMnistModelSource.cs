@@ -8,6 +8,7 @@ using Kcm.Core.Training;
 using Kcm.Models.Distillation;
 using Kcm.Models.Large;
 using Kcm.Models.Storage;
+using Kcm.Onnx;
 using Microsoft.Extensions.Logging;
 
 namespace Kcm.Models.Sources;
@@ -16,14 +17,15 @@ namespace Kcm.Models.Sources;
 /// The embedded default: the shipped ONNX large model, and a KAN judge and MLP small model trained at first start on
 /// the first <see cref="FashionMnistModelOptions.SeedSamples"/> Fashion-MNIST training images and kept in the model
 /// store, so later starts (and other silos) load them. The distillation check set is the end of the training set,
-/// outside the seed split, so the test set stays untouched for scoring.
+/// outside the seed split. The serving threshold is calibrated on the last
+/// <see cref="FashionMnistModelOptions.CalibrationSamples"/> test images (the large model trained on every training
+/// image); the test images before them stay untouched for scoring.
 /// </summary>
 public sealed class FashionMnistModelSource : IServingModelSource
 {
     private readonly FashionMnistModelOptions _options;
     private readonly IModelStore _store;
     private readonly SafetensorsClassifierCodec _codec;
-    private readonly float _distillationConfidence;
     private readonly ILogger _logger;
     private readonly Lazy<Dataset> _train;
     private readonly Lazy<TeacherReplay> _replay;
@@ -31,21 +33,28 @@ public sealed class FashionMnistModelSource : IServingModelSource
     /// <param name="options">Where the large model is and how the first models are trained; validated here.</param>
     /// <param name="store">Where the first models are cached.</param>
     /// <param name="codec">How they are stored.</param>
-    /// <param name="distillationConfidence">The confidence above which a teacher's (or judge's) answer teaches (the serving threshold).</param>
+    /// <param name="calibration">How the serving threshold is chosen on the calibration rows; validated here.</param>
     /// <param name="logger">Reports training and refused cached versions.</param>
     public FashionMnistModelSource(
-        FashionMnistModelOptions options, IModelStore store, SafetensorsClassifierCodec codec, float distillationConfidence, ILogger<FashionMnistModelSource> logger)
+        FashionMnistModelOptions options, IModelStore store, SafetensorsClassifierCodec codec, ThresholdCalibrationOptions calibration, ILogger<FashionMnistModelSource> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(calibration);
         options.Validate();
+        calibration.Validate();
         _options = options;
         _store = store;
         _codec = codec;
-        _distillationConfidence = distillationConfidence;
         _logger = logger;
         _train = new Lazy<Dataset>(LoadTrain);
         _replay = new Lazy<TeacherReplay>(() => new TeacherReplay(() => LabelledAnchors(Seed), options.ReplayRecords));
+        // On the CPU provider wherever the large model serves: calibration runs on distiller silos, which have no GPU.
+        Calibrator = new ThresholdCalibrator(
+            LoadCalibrationRows, calibration,
+            () => new OnnxLargeModel(KcmPaths.Resolve(_options.LargeModelPath), _options.HintInputName, _options.SessionOptions() with { ExecutionProvider = OnnxExecutionProvider.Cpu }));
     }
+
+    public ThresholdCalibrator Calibrator { get; }
 
     private Dataset Seed => _train.Value.Slice(0, _options.SeedSamples);
 
@@ -75,7 +84,7 @@ public sealed class FashionMnistModelSource : IServingModelSource
 
     private DistillationOptions DistillationOptions() => new()
     {
-        ConfidenceThreshold = _distillationConfidence, Seed = _options.Seed, Threads = _options.TrainingThreads, Tolerance = _options.GuardTolerance,
+        ConfidenceThreshold = (float)_options.TeacherConfidence, Seed = _options.Seed, Threads = _options.TrainingThreads, Tolerance = _options.GuardTolerance,
     };
 
     private Dataset LoadTrain()
@@ -86,6 +95,17 @@ public sealed class FashionMnistModelSource : IServingModelSource
         }
 
         return FashionMnist.LoadTrain(_options.DataFolder);
+    }
+
+    private Dataset LoadCalibrationRows()
+    {
+        if (!FashionMnist.IsInstalled(_options.DataFolder))
+        {
+            throw new FileNotFoundException($"Fashion-MNIST is not installed under {_options.DataFolder}: run ./kcm setup.");
+        }
+
+        var test = FashionMnist.LoadTest(_options.DataFolder);
+        return test.Slice(test.Count - _options.CalibrationSamples, _options.CalibrationSamples);
     }
 
     private async Task<StoredModel> NewestOrTrainAsync<TClassifier>(

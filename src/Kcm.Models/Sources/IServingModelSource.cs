@@ -20,4 +20,7 @@ public interface IServingModelSource
 
     /// <summary>The judge's distillation trainer, sharing the small model trainer's replay window.</summary>
     DistillationTrainer CreateJudgeTrainer();
+
+    /// <summary>Chooses the serving threshold for a small model and judge on this model's calibration rows.</summary>
+    ThresholdCalibrator Calibrator { get; }
 }

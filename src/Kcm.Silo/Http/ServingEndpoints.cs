@@ -148,7 +148,8 @@ internal static class ServingEndpoints
             current.Threshold,
             new SmallModelInfo(current.Small.Version, SmallVersions(history, current)),
             new RoutingInfo(state.SmallCount, state.LargeCount, state.LargeShare, state.WindowSeconds),
-            new LargeModelInfo(description.Name, description.HintInput));
+            new LargeModelInfo(description.Name, description.HintInput),
+            current.CalibratedLargeShare);
         context.Response.ContentType = KcmMediaTypes.Json;
         await JsonSerializer.SerializeAsync(context.Response.Body, info, KcmJsonContext.Default.ModelInfo, context.RequestAborted).ConfigureAwait(false);
     }

@@ -105,6 +105,8 @@ public sealed class LargeModelBatcherTests
         public DistillationTrainer CreateSmallModelTrainer() => throw new NotSupportedException();
 
         public DistillationTrainer CreateJudgeTrainer() => throw new NotSupportedException();
+
+        public ThresholdCalibrator Calibrator => throw new NotSupportedException();
     }
 
     /// <summary>A large model that holds every run until the test releases it, and can answer NaN for one row.</summary>

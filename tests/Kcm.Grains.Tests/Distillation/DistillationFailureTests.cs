@@ -107,12 +107,13 @@ public sealed class DistillationFailureTests
     private static Task<ServingCluster> StartAsync(SharedGrainRecords records, Action<IServiceCollection>? configureServices = null) =>
         ServingCluster.StartAsync(
             records,
-            new Dictionary<string, string?> { ["Kcm:DefaultThreshold"] = "0.999999" },
+            new Dictionary<string, string?> { ["Kcm:Calibration:Rule"] = "FixedEpsilon", ["Kcm:Calibration:Epsilon"] = "0.999999" },
             configureServices: services =>
             {
                 configureServices?.Invoke(services);
                 services.AddSingleton<IServingModelSource>(sp => new AcceptingModelSource(
-                    sp.GetRequiredService<FashionMnistModelOptions>(), sp.GetRequiredService<IModelStore>(), sp.GetRequiredService<SafetensorsClassifierCodec>()));
+                    sp.GetRequiredService<FashionMnistModelOptions>(), sp.GetRequiredService<ThresholdCalibrationOptions>(),
+                    sp.GetRequiredService<IModelStore>(), sp.GetRequiredService<SafetensorsClassifierCodec>()));
             });
 
     private static async Task ClassifyAllLargeAsync(ServingCluster serving, int start, int count)

@@ -12,7 +12,8 @@ public sealed class DistillationScheduleTests
 {
     private static readonly Dictionary<string, string?> Schedule = new()
     {
-        ["Kcm:DefaultThreshold"] = "0.999999",
+        ["Kcm:Calibration:Rule"] = "FixedEpsilon",
+        ["Kcm:Calibration:Epsilon"] = "0.999999",
         ["Kcm:Distillation:Enabled"] = "true",
         ["Kcm:Distillation:RecordsPerRound"] = "64",
         ["Kcm:Distillation:MinRecords"] = "10",

@@ -29,13 +29,26 @@ public sealed class ServingOptionsTests
     [Fact]
     public void EveryBadField_IsNamedInOneException()
     {
-        var options = new ServingOptions { MaxBatchSize = 0, DefaultThreshold = 1, PollMilliseconds = 1 };
+        var options = new ServingOptions { MaxBatchSize = 0, PollMilliseconds = 1 };
 
         var error = Assert.Throws<ArgumentException>(options.Validate);
 
         Assert.Contains("Kcm:MaxBatchSize", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Kcm:DefaultThreshold", error.Message, StringComparison.Ordinal);
         Assert.Contains("Kcm:PollMilliseconds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CalibrationSettings_NameEveryBadField_AndTheToleranceIsInPoints()
+    {
+        var options = new Kcm.Models.Sources.ThresholdCalibrationOptions { TolerancePoints = -1, Budget = 2, Epsilon = 1 };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Kcm:Calibration:TolerancePoints", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:Calibration:Budget", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:Calibration:Epsilon", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0.001, new Kcm.Models.Sources.ThresholdCalibrationOptions().Parameter, 12);
+        Assert.Equal("budget 0.3", new Kcm.Models.Sources.ThresholdCalibrationOptions { Rule = Kcm.Core.Routing.CalibrationRule.LargeBudget }.Describe());
     }
 
     [Fact]

@@ -11,9 +11,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Kcm.Grains.Tests.Support;
 
 /// <summary>The test models' source, except that every distillation candidate (the serving weights, unchanged) is accepted.</summary>
-public sealed class AcceptingModelSource(FashionMnistModelOptions options, IModelStore store, SafetensorsClassifierCodec codec) : IServingModelSource
+public sealed class AcceptingModelSource(
+    FashionMnistModelOptions options, ThresholdCalibrationOptions calibration, IModelStore store, SafetensorsClassifierCodec codec) : IServingModelSource
 {
-    private readonly FashionMnistModelSource _inner = new(options, store, codec, 0.9f, NullLogger<FashionMnistModelSource>.Instance);
+    private readonly FashionMnistModelSource _inner = new(options, store, codec, calibration, NullLogger<FashionMnistModelSource>.Instance);
+
+    public ThresholdCalibrator Calibrator => _inner.Calibrator;
 
     public Task<InitialModels> CreateInitialModelsAsync(string modelName, CancellationToken cancellationToken) => _inner.CreateInitialModelsAsync(modelName, cancellationToken);
 

@@ -59,7 +59,8 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
         "--Kcm:Embedded:Epochs=1",
         "--Kcm:Embedded:CheckSamples=500",
         "--Kcm:Embedded:ReplayRecords=1000",
-        "--Kcm:DefaultThreshold=0.9999",
+        "--Kcm:Calibration:Rule=FixedEpsilon",
+        "--Kcm:Calibration:Epsilon=0.9999",
         // Rounds every 1,000 records (a few seconds of the tests' load), checked every second on the reminder; a killed
         // round's records come back after a 10 s lease.
         "--Kcm:Distillation:RecordsPerRound=1000",

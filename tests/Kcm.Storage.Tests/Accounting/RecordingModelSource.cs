@@ -27,6 +27,37 @@ public sealed class RecordingModelSource(IModelStore store, SafetensorsClassifie
 
     public DistillationTrainer CreateJudgeTrainer() => throw new NotSupportedException("The accounting test does not distil the judge.");
 
+    /// <summary>The fixed threshold over one blank row and a large model that answers class 0: these silos have no large model.</summary>
+    public ThresholdCalibrator Calibrator { get; } = new(
+        () => new Dataset(new float[TeacherRecords.Features], [0], TeacherRecords.Features, TeacherRecords.Classes),
+        new ThresholdCalibrationOptions { Rule = Kcm.Core.Routing.CalibrationRule.FixedEpsilon },
+        () => new ClassZeroLargeModel());
+
+    /// <summary>Answers class 0 for every row.</summary>
+    private sealed class ClassZeroLargeModel : ILargeModel
+    {
+        public string Name => "class-zero";
+
+        public int InputSize => TeacherRecords.Features;
+
+        public int ClassCount => TeacherRecords.Classes;
+
+        public string? HintInputName => null;
+
+        public void Run(ReadOnlySpan<float> inputs, ReadOnlySpan<float> hints, int batchSize, Span<float> logits)
+        {
+            logits[..(batchSize * ClassCount)].Clear();
+            for (var row = 0; row < batchSize; row++)
+            {
+                logits[row * ClassCount] = 1f;
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
     private async Task<StoredModel> NewestOrStoreAsync(string series, IClassifier initial, CancellationToken cancellationToken)
     {
         var stored = await store.ListAsync(series, cancellationToken);

@@ -125,6 +125,7 @@ public sealed class HostShapeTests
         var error = Assert.Throws<ArgumentException>(() => SiloHost.Create(["--Kcm:Calibration:Epsilon=2", "--Kcm:Embedded:Epochs=0"]));
 
         Assert.Contains("Kcm:Calibration:Epsilon", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:Embedded:Epochs", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

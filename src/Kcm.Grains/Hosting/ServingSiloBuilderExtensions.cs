@@ -43,9 +43,24 @@ public static class ServingSiloBuilderExtensions
                 + "For a fixed one set Kcm:Calibration:Rule=FixedEpsilon and Kcm:Calibration:Epsilon.");
         }
 
-        options.Validate();
-        models.Validate();
-        calibration.Validate();
+        // One message naming every bad field of the three sections, not only the first section's.
+        var problems = new List<string>();
+        foreach (var validate in new Action[] { options.Validate, models.Validate, calibration.Validate })
+        {
+            try
+            {
+                validate();
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems));
+        }
 
         var services = silo.Services;
         services.AddMetrics();

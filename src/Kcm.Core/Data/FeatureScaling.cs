@@ -32,6 +32,35 @@ public sealed class FeatureScaling
     /// <summary>Features that were constant on the fitted data.</summary>
     public int ConstantFeatures => _scale.Count(s => s == 0f);
 
+    /// <summary>A scaling stored earlier (<see cref="Minimum"/> and <see cref="Scale"/>, e.g. beside a model's weights).</summary>
+    /// <exception cref="ArgumentException">The two differ in length, are empty, or hold a value that is not finite or a negative scale.</exception>
+    public static FeatureScaling Create(ReadOnlySpan<float> minimum, ReadOnlySpan<float> scale)
+    {
+        if (minimum.Length == 0 || minimum.Length != scale.Length)
+        {
+            throw new ArgumentException($"A scaling needs one minimum and one scale per feature (got {minimum.Length} and {scale.Length}).", nameof(scale));
+        }
+
+        foreach (var value in minimum)
+        {
+            if (!float.IsFinite(value))
+            {
+                throw new ArgumentException("A scaling's minimum must be finite.", nameof(minimum));
+            }
+        }
+
+        foreach (var value in scale)
+        {
+            if (!float.IsFinite(value) || value < 0f)
+            {
+                throw new ArgumentException("A scaling's scale must be finite and not negative.", nameof(scale));
+            }
+        }
+
+        var identity = !minimum.ContainsAnyExcept(0f) && !scale.ContainsAnyExcept(1f);
+        return new FeatureScaling(minimum.ToArray(), scale.ToArray(), identity);
+    }
+
     /// <summary>Fits the map on <paramref name="data"/>; throws <see cref="ArgumentException"/> naming the first non-finite value.</summary>
     public static FeatureScaling Fit(Dataset data)
     {

@@ -3,16 +3,46 @@ using Kcm.Onnx;
 namespace Kcm.Models.Sources;
 
 /// <summary>
-/// Settings of the embedded Fashion-MNIST pipeline (configuration section <c>Kcm:Embedded</c>): where the large model
-/// is, and how the judge and first small model are trained at first start (then cached in the model store).
+/// Settings of the embedded pipeline (configuration section <c>Kcm:Embedded</c>): the labelled data set the judge and
+/// first small model learn from at first start (then cached in the model store), Fashion-MNIST unless
+/// <see cref="TrainPath"/> names another, the rows the threshold is calibrated on, and where the large model is.
 /// </summary>
 public sealed class FashionMnistModelOptions
 {
     public const string SectionName = "Kcm:Embedded";
 
-    /// <summary>The large model (ONNX, input [N,1,28,28] pixels/255, output logits [N,10]); relative paths are under KCM_HOME (see <see cref="KcmPaths"/>).</summary>
-    /// <value>Default "models/fashion-cnn.onnx".</value>
-    public string LargeModelPath { get; set; } = "models/fashion-cnn.onnx";
+    /// <summary>The large model Fashion-MNIST is served with (ONNX, input [N,1,28,28] pixels/255, output logits [N,10]).</summary>
+    public const string FashionMnistLargeModel = "models/fashion-cnn.onnx";
+
+    /// <summary>
+    /// The large model (ONNX: one input of the rows' features, in any shape of that size, and logits [N, classes] out);
+    /// relative paths are under KCM_HOME (see <see cref="KcmPaths"/>). It fixes the class count.
+    /// </summary>
+    /// <value>Default "models/fashion-cnn.onnx" (Fashion-MNIST's; a <see cref="TrainPath"/> needs its own).</value>
+    public string LargeModelPath { get; set; } = FashionMnistLargeModel;
+
+    /// <summary>
+    /// The labelled data set the judge and first small model learn from: a CSV file (.csv or .csv.gz), an R data file
+    /// (.rda, .RData) or an IDX images file with its labels beside it (MNIST naming); relative paths are under KCM_HOME.
+    /// Features outside 0..1 are min-max scaled inside the judge and small model (fitted on the seed rows and stored
+    /// with them), so clients send rows as the file has them.
+    /// </summary>
+    /// <value>Default null: Fashion-MNIST's training images in <see cref="DataFolder"/>.</value>
+    public string? TrainPath { get; set; }
+
+    /// <summary>The label column of <see cref="TrainPath"/> and <see cref="CalibrationPath"/>: a CSV column index (0 = first, -1 = last) or an R column name.</summary>
+    /// <value>Default null: a CSV's first column, an R data frame's factor column.</value>
+    public string? LabelColumn { get; set; }
+
+    /// <summary>
+    /// Labelled rows the serving threshold is calibrated on; they must be rows the large model never trained on, or the
+    /// promised share and accuracy are optimistic (same formats as <see cref="TrainPath"/>).
+    /// </summary>
+    /// <value>
+    /// Default null: for Fashion-MNIST the last <see cref="CalibrationSamples"/> test images; for a <see cref="TrainPath"/>
+    /// its last rows (up to <see cref="CalibrationSamples"/>, at most a fifth), held out from training, with a warning.
+    /// </value>
+    public string? CalibrationPath { get; set; }
 
     /// <summary>The large model's input that takes the small model's probabilities, when it has one.</summary>
     /// <value>Default null (hints skipped).</value>
@@ -37,16 +67,16 @@ public sealed class FashionMnistModelOptions
     /// <value>Default All.</value>
     public OnnxGraphOptimizationLevel GraphOptimization { get; set; } = OnnxGraphOptimizationLevel.All;
 
-    /// <summary>Labelled training images (the first ones of the training set) the judge and first small model learn from.</summary>
-    /// <value>Default 10,000; 100 to 60,000.</value>
+    /// <summary>Labelled rows (the first ones of the training set) the judge and first small model learn from, at most.</summary>
+    /// <value>Default 10,000; 100 to 60,000 (a smaller data set gives what it has after its check and calibration rows).</value>
     public int SeedSamples { get; set; } = 10_000;
 
     /// <summary>Training epochs of the judge and of the first small model.</summary>
-    /// <value>Default 3; 1 to 100.</value>
-    public int Epochs { get; set; } = 3;
+    /// <value>Default null: from the data (<c>TrainingPlan</c>: about 1,500 steps, 12 to 200 epochs); else 1 to 200.</value>
+    public int? Epochs { get; set; }
 
-    /// <summary>Training images (the last ones, outside the seed split) forming the check set of the distillation guard.</summary>
-    /// <value>Default 2,000; 100 to 10,000.</value>
+    /// <summary>Training rows (the last ones, outside the seed split) forming the check set of the distillation guard, at most.</summary>
+    /// <value>Default 2,000; 100 to 10,000 (a smaller data set gives at most a fifth of its rows).</value>
     public int CheckSamples { get; set; } = 2_000;
 
     /// <summary>
@@ -94,6 +124,16 @@ public sealed class FashionMnistModelOptions
             problems.Add($"{SectionName}:{nameof(LargeModelPath)} must not be empty.");
         }
 
+        if (TrainPath is { Length: 0 } || CalibrationPath is { Length: 0 } || LabelColumn is { Length: 0 })
+        {
+            problems.Add($"{SectionName}:{nameof(TrainPath)}, {nameof(CalibrationPath)} and {nameof(LabelColumn)} must be unset or not empty.");
+        }
+
+        if (TrainPath is not null && LargeModelPath == FashionMnistLargeModel)
+        {
+            problems.Add($"{SectionName}:{nameof(LargeModelPath)} must name the large model of the data set {TrainPath} (the default is Fashion-MNIST's).");
+        }
+
         if (HintInputName is { Length: 0 })
         {
             problems.Add($"{SectionName}:{nameof(HintInputName)} must be unset or a name.");
@@ -103,9 +143,9 @@ public sealed class FashionMnistModelOptions
         // Threads are checked above, in this section's narrower range; the session options check the rest.
         problems.AddRange((SessionOptions() with { IntraOpThreads = 1 }).Problems($"{SectionName}:").Select(p => p + "."));
         Check(SeedSamples is >= 100 and <= 60_000, nameof(SeedSamples), "100 to 60000", SeedSamples);
-        Check(Epochs is >= 1 and <= 100, nameof(Epochs), "1 to 100", Epochs);
+        Check(Epochs is null or (>= 1 and <= 200), nameof(Epochs), "unset or 1 to 200", Epochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unset");
         Check(CheckSamples is >= 100 and <= 10_000, nameof(CheckSamples), "100 to 10000", CheckSamples);
-        if (SeedSamples + CheckSamples > 60_000)
+        if (TrainPath is null && SeedSamples + CheckSamples > 60_000)
         {
             problems.Add($"{SectionName}:{nameof(SeedSamples)} + {nameof(CheckSamples)} must be at most 60000 (the check set is the end of the training set, outside the seed split).");
         }

@@ -4,6 +4,7 @@ using Kcm.Core.Distillation;
 using Kcm.Core.Kan;
 using Kcm.Core.Mlp;
 using Kcm.Core.Models;
+using Kcm.Core.Scaled;
 using Kcm.Core.Training;
 using Kcm.Models.Distillation;
 using Kcm.Models.Large;
@@ -14,12 +15,11 @@ using Microsoft.Extensions.Logging;
 namespace Kcm.Models.Sources;
 
 /// <summary>
-/// The embedded default: the shipped ONNX large model, and a KAN judge and MLP small model trained at first start on
-/// the first <see cref="FashionMnistModelOptions.SeedSamples"/> Fashion-MNIST training images and kept in the model
-/// store, so later starts (and other silos) load them. The distillation check set is the end of the training set,
-/// outside the seed split. The serving threshold is calibrated on the last
-/// <see cref="FashionMnistModelOptions.CalibrationSamples"/> test images (the large model trained on every training
-/// image); the test images before them stay untouched for scoring.
+/// The embedded pipeline: a large ONNX model, and a KAN judge and MLP small model trained at first start on the seed
+/// rows of the configured data set (<see cref="ServingData"/>: Fashion-MNIST by default, or a user's CSV, R or IDX
+/// file, with sizes chosen from the data and a min-max input scaling stored with the models when the features are not
+/// in 0..1) and kept in the model store, so later starts (and other silos) load them. The distillation check set is the
+/// end of the training rows, outside the seed split; the serving threshold is calibrated on the calibration rows.
 /// </summary>
 public sealed class FashionMnistModelSource : IServingModelSource
 {
@@ -27,7 +27,7 @@ public sealed class FashionMnistModelSource : IServingModelSource
     private readonly IModelStore _store;
     private readonly SafetensorsClassifierCodec _codec;
     private readonly ILogger _logger;
-    private readonly Lazy<Dataset> _train;
+    private readonly Lazy<ServingData> _data;
     private readonly Lazy<TeacherReplay> _replay;
 
     /// <param name="options">Where the large model is and how the first models are trained; validated here.</param>
@@ -46,29 +46,24 @@ public sealed class FashionMnistModelSource : IServingModelSource
         _store = store;
         _codec = codec;
         _logger = logger;
-        _train = new Lazy<Dataset>(LoadTrain);
+        _data = new Lazy<ServingData>(LoadData);
         _replay = new Lazy<TeacherReplay>(() => new TeacherReplay(() => LabelledAnchors(Seed), options.ReplayRecords));
-        // On the CPU provider wherever the large model serves: calibration runs on distiller silos, which have no GPU.
-        Calibrator = new ThresholdCalibrator(
-            LoadCalibrationRows, calibration,
-            () => new OnnxLargeModel(KcmPaths.Resolve(_options.LargeModelPath), _options.HintInputName, _options.SessionOptions() with { ExecutionProvider = OnnxExecutionProvider.Cpu }));
+        Calibrator = new ThresholdCalibrator(() => _data.Value.Calibration, calibration, OpenCpuLargeModel);
     }
 
     public ThresholdCalibrator Calibrator { get; }
 
-    private Dataset Seed => _train.Value.Slice(0, _options.SeedSamples);
+    private Dataset Seed => _data.Value.Seed;
 
-    private Dataset CheckSet => _train.Value.Slice(_train.Value.Count - _options.CheckSamples, _options.CheckSamples);
-
-    private TrainingOptions Training => new() { Epochs = _options.Epochs, Seed = _options.Seed, Threads = _options.TrainingThreads };
+    private Dataset CheckSet => _data.Value.CheckSet;
 
     public async Task<InitialModels> CreateInitialModelsAsync(string modelName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
         var judge = await NewestOrTrainAsync(
-            ModelSeries.Judge(modelName), "judge", () => KanClassifier.CreateRandom(KanNetwork.DefaultJudge, _options.Seed), cancellationToken).ConfigureAwait(false);
+            ModelSeries.Judge(modelName), "judge", () => Scaled(KanClassifier.CreateRandom(new KanNetwork(_data.Value.Plan.Judge), _options.Seed)), cancellationToken).ConfigureAwait(false);
         var small = await NewestOrTrainAsync(
-            ModelSeries.Small(modelName), "small model", () => MlpClassifier.CreateRandom(MlpNetwork.DefaultSmallModel, _options.Seed), cancellationToken).ConfigureAwait(false);
+            ModelSeries.Small(modelName), "small model", () => Scaled(MlpClassifier.CreateRandom(_data.Value.Plan.SmallModel, _options.Seed)), cancellationToken).ConfigureAwait(false);
         return new InitialModels(judge, small);
     }
 
@@ -87,26 +82,36 @@ public sealed class FashionMnistModelSource : IServingModelSource
         ConfidenceThreshold = (float)_options.TeacherConfidence, Seed = _options.Seed, Threads = _options.TrainingThreads, Tolerance = _options.GuardTolerance,
     };
 
-    private Dataset LoadTrain()
+    // On the CPU provider wherever the large model serves: calibration runs on distiller silos, which have no GPU.
+    private OnnxLargeModel OpenCpuLargeModel() =>
+        new(KcmPaths.Resolve(_options.LargeModelPath), _options.HintInputName, _options.SessionOptions() with { ExecutionProvider = OnnxExecutionProvider.Cpu });
+
+    private ServingData LoadData()
     {
-        if (!FashionMnist.IsInstalled(_options.DataFolder))
+        int features, classes;
+        using (var large = OpenCpuLargeModel())
         {
-            throw new FileNotFoundException($"Fashion-MNIST is not installed under {_options.DataFolder}: run ./kcm setup.");
+            (features, classes) = (large.InputSize, large.ClassCount);
         }
 
-        return FashionMnist.LoadTrain(_options.DataFolder);
-    }
-
-    private Dataset LoadCalibrationRows()
-    {
-        if (!FashionMnist.IsInstalled(_options.DataFolder))
+        var data = ServingData.Load(_options, features, classes);
+        _logger.LogInformation(
+            "Serving data {Data}: {Seed} seed, {Check} check and {Calibration} calibration rows of {Features} features, {Classes} classes; inputs {Scaling}; small model {Small}, judge {Judge}.",
+            data.Description, data.Seed.Count, data.CheckSet.Count, data.Calibration.Count, features, classes,
+            data.Scaling.IsIdentity ? "already in 0..1" : "min-max scaled inside the models", data.Plan.SmallModel.Architecture, data.Plan.Judge);
+        if (_options.TrainPath is not null && _options.CalibrationPath is null)
         {
-            throw new FileNotFoundException($"Fashion-MNIST is not installed under {_options.DataFolder}: run ./kcm setup.");
+            _logger.LogWarning(
+                "The threshold is calibrated on the last {Rows} rows of {Data}, held out from training; if the large model trained on them, the promised large share and accuracy are optimistic (set Kcm:Embedded:CalibrationPath to rows it never saw).",
+                data.Calibration.Count, data.Description);
         }
 
-        var test = FashionMnist.LoadTest(_options.DataFolder);
-        return test.Slice(test.Count - _options.CalibrationSamples, _options.CalibrationSamples);
+        return data;
     }
+
+    /// <summary><paramref name="model"/> behind the seed rows' input scaling, unless the features are in 0..1 already (Fashion-MNIST's pixels).</summary>
+    private ITrainableClassifier Scaled(ITrainableClassifier model) =>
+        _data.Value.Scaling.IsIdentity ? model : ScaledInputClassifier.Wrap(model, _data.Value.Scaling);
 
     private async Task<StoredModel> NewestOrTrainAsync<TClassifier>(
         string series, string what, Func<TClassifier> start, CancellationToken cancellationToken)
@@ -138,9 +143,9 @@ public sealed class FashionMnistModelSource : IServingModelSource
     {
         var stopwatch = Stopwatch.StartNew();
         var seed = Seed;
-        var result = new ClassifierTrainer(Training).Train(start, seed, cancellationToken: cancellationToken);
+        var result = new ClassifierTrainer(_data.Value.Training).Train(start, seed, cancellationToken: cancellationToken);
         _logger.LogInformation(
-            "Trained the {What} ({Architecture}) on {Samples} images in {Seconds:F1} s: validation accuracy {Accuracy:P2}.",
+            "Trained the {What} ({Architecture}) on {Samples} rows in {Seconds:F1} s: validation accuracy {Accuracy:P2}.",
             what, start.Architecture, seed.Count, stopwatch.Elapsed.TotalSeconds, result.BestValidationAccuracy ?? double.NaN);
         return result.Classifier;
     }

@@ -28,7 +28,7 @@ public sealed class ServingCluster : IAsyncDisposable
     /// <summary>The tiny large model's path.</summary>
     public static string LargeModelPath => Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny_large_hint.onnx");
 
-    /// <summary>The settings every test silo starts with; <paramref name="overrides"/> replace or add keys.</summary>
+    /// <summary>The settings every test silo starts with; <paramref name="overrides"/> replace or add keys (a null value removes one).</summary>
     public static Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
@@ -51,7 +51,15 @@ public sealed class ServingCluster : IAsyncDisposable
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
-            settings[key] = value;
+            // null removes the key: the option's own default.
+            if (value is null)
+            {
+                settings.Remove(key);
+            }
+            else
+            {
+                settings[key] = value;
+            }
         }
 
         return settings;

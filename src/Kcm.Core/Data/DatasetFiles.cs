@@ -1,7 +1,6 @@
 using System.Globalization;
-using Kcm.Core.Data;
 
-namespace Kcm.Evaluation;
+namespace Kcm.Core.Data;
 
 /// <summary>
 /// Loads a data set named by one path: a CSV file (.csv or .csv.gz; label in the first column unless told), an R data

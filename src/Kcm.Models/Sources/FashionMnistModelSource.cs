@@ -64,7 +64,7 @@ public sealed class FashionMnistModelSource : IServingModelSource
     }
 
     public ILargeModel OpenLargeModel() =>
-        new OnnxLargeModel(KcmPaths.Resolve(_options.LargeModelPath), _options.HintInputName, _options.SessionOptions());
+        new OnnxLargeModel(KcmPaths.Resolve(_options.LargeModelPath), _options.SessionOptions(), _options.HintInputName, _options.UseHint);
 
     public DistillationTrainer CreateSmallModelTrainer() =>
         new(new SmallModelDistiller(DistillationOptions()), () => CheckSet, _replay.Value);

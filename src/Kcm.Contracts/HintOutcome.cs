@@ -2,13 +2,18 @@ using System.Text.Json.Serialization;
 
 namespace Kcm.Contracts;
 
-/// <summary>Whether the small model's probabilities were given to the large model as a hint; "applied" or "skipped" on the wire.</summary>
+/// <summary>
+/// Whether the large model read the small model's probabilities as a hint for a large-route row; "used" or "unused"
+/// on the wire (the converter writes the literal; nothing is formatted per row).
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<HintOutcome>))]
 public enum HintOutcome
 {
-    [JsonStringEnumMemberName("applied")]
-    Applied,
+    /// <summary>The large model read the hint.</summary>
+    [JsonStringEnumMemberName("used")]
+    Used,
 
-    [JsonStringEnumMemberName("skipped")]
-    Skipped,
+    /// <summary>The large model declares no hint input, or the hint is turned off (<c>Kcm:Embedded:UseHint</c> false).</summary>
+    [JsonStringEnumMemberName("unused")]
+    Unused,
 }

@@ -8,7 +8,7 @@ namespace Kcm.Contracts;
 /// <param name="Route">Which model answered.</param>
 /// <param name="JudgeConfidence">The judge's confidence that the small model is right for this sample.</param>
 /// <param name="SmallModelVersion">The small model version the judge and small route used.</param>
-/// <param name="Hint">Large route only: whether the small model's probabilities were passed to the large model; null on the small route.</param>
+/// <param name="Hint">Large route only: whether the large model read the small model's probabilities ("used", "unused"); null on the small route.</param>
 /// <param name="LatencyMs">Server-side time spent on this sample's batch, in milliseconds.</param>
 public sealed record InferResult(
     int Label,

@@ -27,11 +27,22 @@ public sealed class ClassifyTests(SiloFixture fixture)
         Assert.Equal([0.25f, 0.75f, 0.5f], result.Confidences);
         Assert.Equal(30, result.Probabilities.Length);
         Assert.Equal(7, result.SmallModelVersion);
+        Assert.Equal([null, HintUse.Used, null], Enumerable.Range(0, 3).Select(result.HintOf));
         Assert.NotNull(seen);
         Assert.Equal(features, seen.Features);
         Assert.Equal(3, seen.Rows);
         Assert.True(seen.ReturnProbabilities);
         Assert.Equal(1, GrainScripts.CallsOf(model, FakeJudgeGrain.Classify));
+    }
+
+    [Fact]
+    public void HintOf_LargeRowsOfABatchWhoseHintWasNotRead_AreUnused_SmallRowsNull()
+    {
+        var result = new ClassifyResult(
+            ClassifyStatus.Completed, [1, 2], [SampleRoute.Large, SampleRoute.Small], [0.4f, 0.99f], [], false, 3, 0.98, -1, "");
+
+        Assert.Equal(HintUse.Unused, result.HintOf(0));
+        Assert.Null(result.HintOf(1));
     }
 
     public static TheoryData<ClassifyStatus, Type, bool, int> Refusals => new()

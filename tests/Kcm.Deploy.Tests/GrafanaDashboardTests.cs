@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Kcm.Deploy.Tests;
 
-/// <summary>deploy/grafana/kcm-dashboard.json has the panels issues 7 and 16 list, and its queries are valid PromQL.</summary>
+/// <summary>deploy/grafana/kcm-dashboard.json has the panels issues 7, 16 and 18 list, and its queries are valid PromQL.</summary>
 public sealed class GrafanaDashboardTests
 {
     private readonly GrafanaDashboard _dashboard = new();
@@ -16,6 +16,7 @@ public sealed class GrafanaDashboardTests
     [InlineData("Distillation rounds", "timeseries", "kcm_distillation_rounds_total")]
     [InlineData("Serving version per silo", "timeseries", "kcm_serving_version")]
     [InlineData("Serving swap failures", "timeseries", "kcm_serving_swap_failures_total")]
+    [InlineData("Hints echoed (large route)", "timeseries", "kcm_hint_rows_total{namespace=~\"$namespace\", outcome=\"echoed\"}")]
     [InlineData("Large-model share before and after each swap", "timeseries", "offset")]
     [InlineData("Silos in the cluster", "timeseries", "orleans_consistent_ring_size")]
     [InlineData("Orleans gateway clients", "timeseries", "orleans_gateway_connected_clients")]

@@ -97,7 +97,7 @@ public sealed class PublishedImageTests(PublishedSilo published, RenderedOverlay
         var missing = MetricNameTests.Queries(rules).SelectMany(q => MetricNames.UsedIn(q.Query))
             .Where(n => !MetricNames.IsRecorded(n))
             .Where(n => !MetricNames.IsExported(n, live) && !MetricNameTests.EnsembleOnlyMetrics.Any(e => n.StartsWith(e, StringComparison.Ordinal)))
-            .Where(n => !MetricNameTests.StorageQueueOnlyMetrics.Contains(n))
+            .Where(n => !MetricNameTests.StorageQueueOnlyMetrics.Contains(n) && !MetricNameTests.HintReadingOnlyMetrics.Contains(n))
             .Distinct().ToList();
         Assert.True(missing.Count == 0, $"The dashboard or the rules name metrics the live silo does not export: {string.Join(", ", missing)}. It exports: {string.Join(", ", live.Order())}");
 

@@ -33,7 +33,7 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output)
         var large = answer.Results.Where(r => r.Route == InferenceRoute.Large).ToList();
         output.WriteLine($"small route {test.Count - large.Count}, large route {large.Count}");
         Assert.NotEmpty(large);
-        Assert.All(large, r => Assert.Equal(HintOutcome.Applied, r.Hint));
+        Assert.All(large, r => Assert.Equal(HintOutcome.Used, r.Hint));
         Assert.All(answer.Results.Where(r => r.Route == InferenceRoute.Small), r => Assert.Null(r.Hint));
         Assert.All(answer.Results, r => Assert.Equal(1, r.SmallModelVersion));
         Assert.All(answer.Results, r => Assert.Null(r.Probabilities));

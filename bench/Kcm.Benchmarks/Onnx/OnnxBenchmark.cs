@@ -57,7 +57,7 @@ public static class OnnxBenchmark
         var worst = double.MaxValue;
         foreach (var intra in threadCounts)
         {
-            using var silo = new OnnxLargeModel(modelPath, hintInputName: null, new OnnxSessionOptions { IntraOpThreads = intra, InterOpThreads = 1 });
+            using var silo = new OnnxLargeModel(modelPath, new OnnxSessionOptions { IntraOpThreads = intra, InterOpThreads = 1 });
             using var bare = new BareSessionLoop(modelPath, intra);
             foreach (var batch in batches)
             {

@@ -32,6 +32,8 @@ public sealed class JudgeGrain(
     private static readonly KeyValuePair<string, object?> RequestStage = new("stage", "request");
     private static readonly KeyValuePair<string, object?> JudgeModel = new("model", "judge");
     private static readonly KeyValuePair<string, object?> SmallModel = new("model", "small");
+    private static readonly KeyValuePair<string, object?> HintEchoed = new("outcome", "echoed");
+    private static readonly KeyValuePair<string, object?> HintOverridden = new("outcome", "overridden");
 
     /// <summary>Times the batch is re-scored when a swap lands between the judge's read and the small model's.</summary>
     private const int SwapRetries = 3;
@@ -156,6 +158,7 @@ public sealed class JudgeGrain(
 
             if (largeCount > 0)
             {
+                CountHints(result, smallProbabilities, classes);
                 instruments.Requests.Add(largeCount, LargeRoute, Ok);
                 instruments.RequestDuration.Record(time.GetElapsedTime(started, finished).TotalSeconds, LargeRoute);
             }
@@ -166,6 +169,46 @@ public sealed class JudgeGrain(
         {
             ArrayPool<float>.Shared.Return(judgeProbabilities);
             ArrayPool<RouteTarget>.Shared.Return(routes);
+        }
+    }
+
+    /// <summary>Counts the large-route rows whose hint the large model read, echoed (answered the hint's class) or overridden.</summary>
+    private void CountHints(ClassifyResult result, float[] smallProbabilities, int classes)
+    {
+        if (!result.HintApplied)
+        {
+            return;
+        }
+
+        var echoed = 0;
+        var overridden = 0;
+        for (var i = 0; i < result.Routes.Length; i++)
+        {
+            var hint = smallProbabilities.AsSpan(i * classes, classes);
+            // A row the small model had no finite answer for carries no hint class (kcm_nonfinite_outputs_total counts it).
+            if (result.Routes[i] != SampleRoute.Large || !AllFinite(hint))
+            {
+                continue;
+            }
+
+            if (TensorPrimitives.IndexOfMax(hint) == result.Labels[i])
+            {
+                echoed++;
+            }
+            else
+            {
+                overridden++;
+            }
+        }
+
+        if (echoed > 0)
+        {
+            instruments.HintRows.Add(echoed, HintEchoed);
+        }
+
+        if (overridden > 0)
+        {
+            instruments.HintRows.Add(overridden, HintOverridden);
         }
     }
 

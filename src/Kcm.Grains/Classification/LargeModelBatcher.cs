@@ -81,7 +81,7 @@ public sealed class LargeModelBatcher : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(batch);
         var model = Open();
         if (batch.Rows < 1 || batch.Features is null || batch.Features.Length != batch.Rows * model.InputSize
-            || (model.HintInputName is not null && (batch.Hints is null || batch.Hints.Length != batch.Rows * model.ClassCount)))
+            || (model.UsesHint && (batch.Hints is null || batch.Hints.Length != batch.Rows * model.ClassCount)))
         {
             return Refused(ClassifyStatus.InvalidInput);
         }
@@ -170,8 +170,8 @@ public sealed class LargeModelBatcher : IAsyncDisposable
         _workers = [.. instances.Select(instance => Task.Factory.StartNew(
             () => WorkAsync(instance), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())];
         _logger.LogInformation(
-            "Large model {Name} open: {Instances} session(s), {Features} features, {Classes} classes, hint input {Hint}.",
-            first.Name, instances.Count, first.InputSize, first.ClassCount, first.HintInputName ?? "none");
+            "Large model {Name} open: {Instances} session(s), {Features} features, {Classes} classes, hint input {Hint} ({HintUse}).",
+            first.Name, instances.Count, first.InputSize, first.ClassCount, first.HintInputName ?? "none", first.UsesHint ? "used" : "unused");
         return [.. instances];
     }
 
@@ -360,7 +360,7 @@ public sealed class LargeModelBatcher : IAsyncDisposable
             row = 0;
             foreach (var request in batch)
             {
-                request.Completion.TrySetResult(Answer(logits.AsSpan(row * classes, request.Rows * classes), request.Rows, classes, model.HintInputName is not null));
+                request.Completion.TrySetResult(Answer(logits.AsSpan(row * classes, request.Rows * classes), request.Rows, classes, model.UsesHint));
                 row += request.Rows;
             }
         }

@@ -63,6 +63,9 @@ public sealed class KcmInstruments
             "kcm_judge_swaps_total", "{swap}", "Judge versions made current on this silo.");
         SwapFailures = _meter.CreateCounter<long>(
             "kcm_serving_swap_failures_total", "{swap}", "Serving versions this silo refused to load (missing or corrupt weights); the previous one keeps serving.");
+        HintRows = _meter.CreateCounter<long>(
+            "kcm_hint_rows_total", "{sample}",
+            "Large-route samples whose large model read the small model's hint, by outcome (echoed: it answered the hint's class, the small model's prediction; overridden: another class).");
         NonFiniteOutputs = _meter.CreateCounter<long>(
             "kcm_nonfinite_outputs_total", "{sample}",
             "Samples whose model output was not finite (inputs far outside the training range), by model (judge: routed large; small: routed large; large: refused).");
@@ -100,6 +103,12 @@ public sealed class KcmInstruments
     public Counter<long> SwapFailures { get; }
 
     public Counter<long> NonFiniteOutputs { get; }
+
+    /// <summary>
+    /// Large-route samples answered with the hint read, by outcome: echoed (the large model's class is the hint's
+    /// argmax) or overridden. With the small model's accuracy on those rows, how often a wrong hint is echoed.
+    /// </summary>
+    public Counter<long> HintRows { get; }
 
     /// <summary>Registers a gauge read from <paramref name="observe"/> at every collection.</summary>
     public void AddGauge(string name, string unit, string description, Func<double> observe) =>

@@ -14,8 +14,14 @@ public interface ILargeModel : IDisposable
     string? HintInputName { get; }
 
     /// <summary>
+    /// Whether <see cref="Run"/> gives the model the caller's hints: false when it has no hint input, or when the hint
+    /// is turned off (<c>Kcm:Embedded:UseHint</c> false: the hint input gets a uniform row instead).
+    /// </summary>
+    bool UsesHint { get; }
+
+    /// <summary>
     /// Writes logits (batch x classes) for row-major inputs (batch x features). <paramref name="hints"/> holds the small
-    /// model's probabilities (batch x classes) and is used only when <see cref="HintInputName"/> is set.
+    /// model's probabilities (batch x classes) and is read only when <see cref="UsesHint"/>.
     /// </summary>
     void Run(ReadOnlySpan<float> inputs, ReadOnlySpan<float> hints, int batchSize, Span<float> logits);
 }

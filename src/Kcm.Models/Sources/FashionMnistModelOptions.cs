@@ -44,9 +44,22 @@ public sealed class FashionMnistModelOptions
     /// </value>
     public string? CalibrationPath { get; set; }
 
-    /// <summary>The large model's input that takes the small model's probabilities, when it has one.</summary>
-    /// <value>Default null (hints skipped).</value>
+    /// <summary>
+    /// The large model's input that takes the small model's probabilities. Needed only when the model declares several
+    /// inputs of the hint's shape [N,classes] besides its image input; otherwise the hint input is found in the graph
+    /// (the one extra input [N,classes]), and a model with a single input reads no hint. A name the model does not
+    /// declare fails at start, listing the model's inputs.
+    /// </summary>
+    /// <value>Default null (detected).</value>
     public string? HintInputName { get; set; }
+
+    /// <summary>
+    /// Whether a hint-reading large model gets the small model's probabilities. False gives its hint input a uniform
+    /// row (1/classes each: "no opinion") instead, for A/B runs of the same model with and without the hint; the
+    /// responses then say <c>"hint": "unused"</c>. No effect on a model without a hint input.
+    /// </summary>
+    /// <value>Default true.</value>
+    public bool UseHint { get; set; } = true;
 
     /// <summary>
     /// Where the large model runs: Cpu, or Cuda on GPU nodes (needs the GPU flavour build; fails at start with a clear

@@ -68,7 +68,7 @@ public sealed class FashionMnistModelSource : IServingModelSource
     }
 
     public ILargeModel OpenLargeModel() =>
-        new OnnxLargeModel(KcmPaths.Resolve(_options.LargeModelPath), _options.HintInputName, _options.SessionOptions());
+        new OnnxLargeModel(KcmPaths.Resolve(_options.LargeModelPath), _options.SessionOptions(), _options.HintInputName, _options.UseHint);
 
     public DistillationTrainer CreateSmallModelTrainer() =>
         new(new SmallModelDistiller(DistillationOptions()), () => CheckSet, _replay.Value);
@@ -84,7 +84,7 @@ public sealed class FashionMnistModelSource : IServingModelSource
 
     // On the CPU provider wherever the large model serves: calibration runs on distiller silos, which have no GPU.
     private OnnxLargeModel OpenCpuLargeModel() =>
-        new(KcmPaths.Resolve(_options.LargeModelPath), _options.HintInputName, _options.SessionOptions() with { ExecutionProvider = OnnxExecutionProvider.Cpu });
+        new(KcmPaths.Resolve(_options.LargeModelPath), _options.SessionOptions() with { ExecutionProvider = OnnxExecutionProvider.Cpu }, _options.HintInputName, _options.UseHint);
 
     private ServingData LoadData()
     {

@@ -118,7 +118,7 @@ internal static class ServingEndpoints
                 large ? InferenceRoute.Large : InferenceRoute.Small,
                 result.Confidences[i],
                 result.SmallModelVersion,
-                large ? (result.HintApplied ? HintOutcome.Applied : HintOutcome.Skipped) : null,
+                result.HintOf(i) switch { HintUse.Used => HintOutcome.Used, HintUse.Unused => HintOutcome.Unused, _ => null },
                 latencyMs);
         }
 

@@ -132,6 +132,8 @@ public sealed class LargeModelBatcherTests
 
         public string? HintInputName => null;
 
+        public bool UsesHint => false;
+
         public void Run(ReadOnlySpan<float> inputs, ReadOnlySpan<float> hints, int batchSize, Span<float> logits)
         {
             Batches.Enqueue(batchSize);

@@ -120,7 +120,7 @@ public sealed class RoutingTests(ServingClusterFixture fixture)
         var policy = new ThresholdPolicy { Epsilon = (float)version.Threshold };
         var labels = new int[rows];
         var routes = new SampleRoute[rows];
-        using var large = new OnnxLargeModel(ServingCluster.LargeModelPath, "small_probs", new OnnxSessionOptions());
+        using var large = new OnnxLargeModel(ServingCluster.LargeModelPath, new OnnxSessionOptions());
         var logits = new float[classes];
         for (var i = 0; i < rows; i++)
         {

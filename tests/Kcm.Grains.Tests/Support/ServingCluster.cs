@@ -42,7 +42,6 @@ public sealed class ServingCluster : IAsyncDisposable
             ["Kcm:ResubscribeSeconds"] = "60",
             ["Kcm:Distillation:Enabled"] = "false",
             ["Kcm:Embedded:LargeModelPath"] = LargeModelPath,
-            ["Kcm:Embedded:HintInputName"] = "small_probs",
             ["Kcm:Embedded:SeedSamples"] = "300",
             ["Kcm:Embedded:CheckSamples"] = "200",
             ["Kcm:Embedded:Epochs"] = "1",

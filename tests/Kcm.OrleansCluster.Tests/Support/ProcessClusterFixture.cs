@@ -54,7 +54,6 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
     public static IReadOnlyList<string> SiloArguments =>
     [
         "--Kcm:Embedded:LargeModelPath=" + BuiltPrograms.TinyLargeModel,
-        "--Kcm:Embedded:HintInputName=small_probs",
         "--Kcm:Embedded:SeedSamples=2000",
         "--Kcm:Embedded:Epochs=1",
         "--Kcm:Embedded:CheckSamples=500",

@@ -11,7 +11,8 @@ public sealed class ContractsJsonTests
     {
         var response = new InferResponse("fashion-mnist", [
             new InferResult(1, null, InferenceRoute.Small, 0.99, 2, null, 0.2),
-            new InferResult(2, [0.25f, 0.75f], InferenceRoute.Large, 0.4, 2, HintOutcome.Skipped, 3),
+            new InferResult(2, [0.25f, 0.75f], InferenceRoute.Large, 0.4, 2, HintOutcome.Unused, 3),
+            new InferResult(3, null, InferenceRoute.Large, 0.3, 2, HintOutcome.Used, 3),
         ], 0.98);
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(response, KcmJsonContext.Default.InferResponse));
@@ -24,7 +25,8 @@ public sealed class ContractsJsonTests
         Assert.Equal(2, results[0].GetProperty("small_model_version").GetInt32());
         Assert.Equal(0.2, results[0].GetProperty("latency_ms").GetDouble());
         Assert.Equal("large", results[1].GetProperty("route").GetString());
-        Assert.Equal("skipped", results[1].GetProperty("hint").GetString());
+        Assert.Equal("unused", results[1].GetProperty("hint").GetString());
+        Assert.Equal("used", results[2].GetProperty("hint").GetString());
         Assert.Equal(2, results[1].GetProperty("probabilities").GetArrayLength());
     }
 

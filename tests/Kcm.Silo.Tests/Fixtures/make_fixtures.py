@@ -6,6 +6,10 @@
 It takes image [batch,1,28,28] like the shipped fashion-cnn.onnx and gives logits [batch,10]:
   tiny_large_hint.onnx  logits = flatten(image) @ W + b + 100 * small_probs   (hint input small_probs [batch,10])
 so with the hint applied the large model answers what the small model favours, which the test can see.
+It also writes, for the hint detection tests (Kcm.Grains.Tests):
+  tiny_two_candidates.onnx  logits = features @ V + 100 * small_probs   (features [batch,10] and small_probs [batch,10]:
+                            both have the hint's shape, so detection cannot tell which is the hint and asks for
+                            Kcm:Embedded:HintInputName; V[i,j] = ((3*i + 5*j) mod 7 - 3) / 10)
 W[i,j] = ((7*i + 13*j) mod 17 - 8) / 100, b[j] = j / 10.
 """
 import os
@@ -50,3 +54,22 @@ save(
     "tiny_large_hint.onnx",
     extra=[numpy_helper.from_array(np.array(100.0, dtype=np.float32), "hint_scale")],
 )
+V = np.array([[((3 * i + 5 * j) % 7 - 3) / 10.0 for j in range(10)] for i in range(10)], dtype=np.float32)
+two = helper.make_graph(
+    [
+        helper.make_node("MatMul", ["features", "V"], ["fv"]),
+        helper.make_node("Mul", ["small_probs", "hint_scale"], ["scaled_hint"]),
+        helper.make_node("Add", ["fv", "scaled_hint"], ["logits"]),
+    ],
+    "tiny_two_candidates.onnx",
+    [
+        helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", 10]),
+        helper.make_tensor_value_info("small_probs", TensorProto.FLOAT, ["batch", 10]),
+    ],
+    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])],
+    initializer=[numpy_helper.from_array(V, "V"), numpy_helper.from_array(np.array(100.0, dtype=np.float32), "hint_scale")],
+)
+two_model = helper.make_model(two, opset_imports=OPSET, producer_name="kcm-silo-fixtures")
+two_model.ir_version = 8
+onnx.checker.check_model(two_model)
+onnx.save(two_model, os.path.join(HERE, "tiny_two_candidates.onnx"))

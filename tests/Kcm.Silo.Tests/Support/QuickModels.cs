@@ -8,6 +8,7 @@ namespace Kcm.Silo.Tests.Support;
 internal static class QuickModels
 {
     public const string LargeModelFile = "tiny_large_hint.onnx";
+    /// <summary>The large model's hint input, found in its graph (no Kcm:Embedded:HintInputName needed).</summary>
     public const string HintInput = "small_probs";
 
     public static string LargeModelPath => Path.Combine(AppContext.BaseDirectory, "Fixtures", LargeModelFile);
@@ -16,7 +17,6 @@ internal static class QuickModels
     public static IEnumerable<string> Arguments(string executionProvider = "Cpu") =>
     [
         "--Kcm:Embedded:LargeModelPath=" + LargeModelPath,
-        "--Kcm:Embedded:HintInputName=" + HintInput,
         "--Kcm:Embedded:SeedSamples=2000",
         "--Kcm:Embedded:Epochs=1",
         "--Kcm:Embedded:CheckSamples=500",

@@ -44,6 +44,8 @@ public sealed class RecordingModelSource(IModelStore store, SafetensorsClassifie
 
         public string? HintInputName => null;
 
+        public bool UsesHint => false;
+
         public void Run(ReadOnlySpan<float> inputs, ReadOnlySpan<float> hints, int batchSize, Span<float> logits)
         {
             logits[..(batchSize * ClassCount)].Clear();

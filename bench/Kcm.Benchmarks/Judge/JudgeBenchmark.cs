@@ -8,6 +8,7 @@ using Kcm.Core.Mlp;
 using Kcm.Core.Models;
 using Kcm.Core.Training;
 using Kcm.Evaluation;
+using Kcm.Models.Graphs;
 
 namespace Kcm.Benchmarks.Judge;
 

@@ -3,7 +3,7 @@ using Kcm.Core.Models;
 using Kcm.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Kcm.Evaluation;
+namespace Kcm.Models.Graphs;
 
 /// <summary>
 /// A small model or judge run by ONNX Runtime from its architecture's graph (<see cref="ClassifierGraphs"/>), with the

@@ -8,6 +8,7 @@ using Kcm.Core.Mlp;
 using Kcm.Core.Models;
 using Kcm.Core.Training;
 using Kcm.Evaluation;
+using Kcm.Models.Graphs;
 
 namespace Kcm.Benchmarks.Judge;
 
@@ -83,12 +84,13 @@ public static class JudgeBenchmark
 
         using var judgeGraph = new GraphClassifier(judge.Classifier);
         using var smallGraph = new GraphClassifier(small.Classifier);
-        foreach (var batch in (ReadOnlySpan<int>)[1, 256])
+        // The serving paths (Kcm:Inference csharp or onnx, CPU provider) side by side at the judge grain's batch sizes.
+        foreach (var batch in (ReadOnlySpan<int>)[1, 32, 256])
         {
             var csharp = MeasureInference(judge.Classifier, small.Classifier, test, batch, seconds);
             var onnx = MeasureInference(judgeGraph, smallGraph, test, batch, seconds);
             Console.WriteLine(Invariant(
-                $"C# against ONNX graphs, batch {batch,3}, 1 thread: judge + small {csharp.CpuPerSample:F2} against {onnx.CpuPerSample:F2} us/sample CPU (ONNX/C# {onnx.CpuPerSample / csharp.CpuPerSample:F2}x); judge alone {csharp.JudgeOnly:F2} against {onnx.JudgeOnly:F2} us wall; ONNX allocated {onnx.Bytes} B in the timed loop"));
+                $"C# against ONNX graphs, batch {batch,3}, 1 thread: judge + small {csharp.CpuPerSample:F2} against {onnx.CpuPerSample:F2} us/sample CPU, {csharp.CpuPerSample * batch:F1} against {onnx.CpuPerSample * batch:F1} us/batch (ONNX/C# {onnx.CpuPerSample / csharp.CpuPerSample:F2}x); judge alone {csharp.JudgeOnly:F2} against {onnx.JudgeOnly:F2} us/sample wall; ONNX allocated {onnx.Bytes} B in the timed loop"));
         }
 
         var result = DistillOnce(judge.Classifier, small.Classifier, train, test, threads);

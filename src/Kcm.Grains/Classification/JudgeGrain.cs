@@ -43,7 +43,9 @@ public sealed class JudgeGrain(
         var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
-            var snapshot = snapshots.Current;
+            // Held for the whole batch (across the small and large model calls): its models stay undisposed meanwhile.
+            using var lease = snapshots.Lease();
+            var snapshot = lease.Snapshot;
             if (snapshot is null)
             {
                 return Refuse(ClassifyStatus.NotReady, batch?.Rows ?? 1, "not_ready", "No serving version is loaded on this silo yet; retry shortly.");

@@ -7,14 +7,15 @@ namespace Kcm.Grains.Classification;
 
 /// <summary>
 /// The serving small model beside its caller (key: model name): a stateless worker without a placement filter, so a
-/// judge's call stays on the judge's silo with no network hop. Answers from this silo's serving snapshot, read once.
+/// judge's call stays on the judge's silo with no network hop. Answers from this silo's serving snapshot, held once for the batch.
 /// </summary>
 [StatelessWorker]
 public sealed class SmallModelGrain(ServingSnapshotHolder snapshots) : Grain, ISmallModelGrain
 {
     public Task<SmallModelAnswer> PredictAsync(ModelInput input)
     {
-        var snapshot = snapshots.Current;
+        using var lease = snapshots.Lease();
+        var snapshot = lease.Snapshot;
         if (snapshot is null)
         {
             return Task.FromResult(new SmallModelAnswer([], 0, ClassifyStatus.NotReady));

@@ -59,6 +59,9 @@ public sealed class ServingOptions
     /// <summary>When distillation rounds run (on the distiller silo).</summary>
     public DistillationScheduleOptions Distillation { get; set; } = new();
 
+    /// <summary>What runs the judge and the small model (C# or ONNX Runtime) and where the ONNX path runs.</summary>
+    public ClassifierInferenceOptions Inference { get; set; } = new();
+
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
     public void Validate()
     {
@@ -84,6 +87,7 @@ public sealed class ServingOptions
         Check(KeepVersions >= HistoryLength, nameof(KeepVersions), $"at least {nameof(HistoryLength)} ({HistoryLength}): the registry's history names stored weights", KeepVersions);
         problems.AddRange(LargePool.Problems($"{SectionName}:{nameof(LargePool)}:"));
         problems.AddRange(Distillation.Problems($"{SectionName}:{nameof(Distillation)}:"));
+        problems.AddRange(Inference.Problems($"{SectionName}:{nameof(Inference)}:"));
         if (problems.Count > 0)
         {
             throw new ArgumentException("Invalid serving configuration: " + string.Join(" ", problems));

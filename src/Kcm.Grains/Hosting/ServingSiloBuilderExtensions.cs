@@ -67,6 +67,7 @@ public static class ServingSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(options.LargePool);
+        services.AddSingleton(options.Inference);
         services.AddSingleton(models);
         services.AddSingleton(calibration);
         services.AddSingleton<KcmInstruments>();

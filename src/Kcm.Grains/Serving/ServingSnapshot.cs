@@ -5,36 +5,48 @@ namespace Kcm.Grains.Serving;
 
 /// <summary>
 /// One serving version as loaded on this silo: its registry entry, the judge and small model decoded from verified
-/// weights, and the threshold. Immutable: a batch that reads it once is served by one version from start to end.
+/// weights (run by C# or as ONNX graphs), and the threshold. Immutable: a batch that reads it once is served by one
+/// version from start to end. Counted: the holder holds it while it is current and every batch holds it through a
+/// <see cref="SnapshotLease"/>; when the last lets go of a replaced snapshot, its models are released (an ONNX graph's
+/// weights and session disposed unless a newer snapshot shares them).
 /// </summary>
 public sealed class ServingSnapshot
 {
+    private int _holders = 1;
+
     /// <exception cref="InvalidDataException">The judge and small model disagree on features or classes.</exception>
     public ServingSnapshot(ServingVersion version, IClassifier judge, IClassifier small)
+        : this(version, new ServingModel(version?.Judge!, judge), new ServingModel(version?.Small!, small))
+    {
+    }
+
+    /// <summary>A snapshot that takes over one hold on each of <paramref name="judge"/> and <paramref name="small"/>.</summary>
+    /// <exception cref="InvalidDataException">The judge and small model disagree on features or classes.</exception>
+    internal ServingSnapshot(ServingVersion version, ServingModel judge, ServingModel small)
     {
         ArgumentNullException.ThrowIfNull(version);
-        ArgumentNullException.ThrowIfNull(judge);
-        ArgumentNullException.ThrowIfNull(small);
-        if (judge.InputSize != small.InputSize || judge.ClassCount != small.ClassCount)
+        ArgumentNullException.ThrowIfNull(judge?.Classifier);
+        ArgumentNullException.ThrowIfNull(small?.Classifier);
+        if (judge.Classifier.InputSize != small.Classifier.InputSize || judge.Classifier.ClassCount != small.Classifier.ClassCount)
         {
             throw new InvalidDataException(
-                $"Serving version {version.Version}: the judge takes {judge.InputSize} features and scores {judge.ClassCount} classes, "
-                + $"the small model {small.InputSize} and {small.ClassCount}.");
+                $"Serving version {version.Version}: the judge takes {judge.Classifier.InputSize} features and scores {judge.Classifier.ClassCount} classes, "
+                + $"the small model {small.Classifier.InputSize} and {small.Classifier.ClassCount}.");
         }
 
         Version = version;
-        Judge = judge;
-        Small = small;
+        JudgeModel = judge;
+        SmallModel = small;
     }
 
     /// <summary>The registry's serving version this snapshot serves.</summary>
     public ServingVersion Version { get; }
 
     /// <summary>The judge whose confidence routes each sample.</summary>
-    public IClassifier Judge { get; }
+    public IClassifier Judge => JudgeModel.Classifier;
 
     /// <summary>The small model that answers confident samples and hints the large model.</summary>
-    public IClassifier Small { get; }
+    public IClassifier Small => SmallModel.Classifier;
 
     /// <summary>The judge confidence at or above which the small model answers.</summary>
     public double Threshold => Version.Threshold;
@@ -44,4 +56,36 @@ public sealed class ServingSnapshot
 
     /// <summary>Classes scored.</summary>
     public int ClassCount => Judge.ClassCount;
+
+    internal ServingModel JudgeModel { get; }
+
+    internal ServingModel SmallModel { get; }
+
+    /// <summary>Holds the snapshot for a batch; false once its last holder released it (a newer one is current by then).</summary>
+    internal bool TryEnter()
+    {
+        var holders = Volatile.Read(ref _holders);
+        while (holders > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _holders, holders + 1, holders);
+            if (seen == holders)
+            {
+                return true;
+            }
+
+            holders = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>A holder lets go; the last one releases the models.</summary>
+    internal void Exit()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            JudgeModel.Release();
+            SmallModel.Release();
+        }
+    }
 }

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using Kcm.Abstractions.Registry;
 using Kcm.Core.Models;
+using Kcm.Grains.Hosting;
 using Kcm.Grains.Telemetry;
 using Kcm.Models;
+using Kcm.Models.Graphs;
 using Kcm.Models.Storage;
+using Kcm.Onnx;
 using Microsoft.Extensions.Logging;
 
 namespace Kcm.Grains.Serving;
@@ -11,8 +14,12 @@ namespace Kcm.Grains.Serving;
 /// <summary>
 /// This silo's serving snapshot (a silo-local singleton the judge and small-model grains read). A new version is
 /// loaded from the model store, its weights' SHA-256 checked against the registry's, decoded, and only then made
-/// current by one atomic reference replace; older versions never replace newer ones. Requests read
-/// <see cref="Current"/> once per batch, so no batch sees a partial version.
+/// current by one atomic reference replace; older versions never replace newer ones. A batch takes the snapshot once
+/// through <see cref="Lease"/>, so no batch sees a partial version, and a replaced snapshot's models are released only
+/// when no batch holds it any more. Each model runs as <c>Kcm:Inference</c> says: the C# forward pass, or an ONNX graph
+/// (<see cref="GraphClassifier"/>) on the configured provider on gpu silos and the CPU elsewhere; a new version whose
+/// model has the serving one's architecture runs on the serving one's session with its own weights bound (no new
+/// session), a different architecture gets a new session.
 /// </summary>
 public sealed class ServingSnapshotHolder
 {
@@ -20,13 +27,25 @@ public sealed class ServingSnapshotHolder
     private readonly SafetensorsClassifierCodec _codec;
     private readonly KcmInstruments _instruments;
     private readonly ILogger _logger;
+    private readonly ClassifierInferenceOptions _inference;
+    private readonly OnnxSessionOptions _sessionOptions;
     private ServingSnapshot? _current;
 
-    public ServingSnapshotHolder(IModelStore store, SafetensorsClassifierCodec codec, KcmInstruments instruments, ILogger<ServingSnapshotHolder> logger)
+    public ServingSnapshotHolder(
+        IModelStore store,
+        SafetensorsClassifierCodec codec,
+        KcmInstruments instruments,
+        ClassifierInferenceOptions inference,
+        LocalSiloRoles roles,
+        ILogger<ServingSnapshotHolder> logger)
     {
+        ArgumentNullException.ThrowIfNull(inference);
+        ArgumentNullException.ThrowIfNull(roles);
         _store = store;
         _codec = codec;
         _instruments = instruments;
+        _inference = inference;
+        _sessionOptions = inference.SessionOptions(roles.IsGpu);
         _logger = logger;
         instruments.AddGauge("kcm_serving_version", "1", "The serving version this silo serves (0: none yet).", () => Current?.Version.Version ?? 0);
         instruments.AddGauge("kcm_small_model_version", "1", "The small model version serving now.", () => Current?.Version.Small.Version ?? 0);
@@ -37,8 +56,29 @@ public sealed class ServingSnapshotHolder
             () => Current?.Version.CalibratedLargeShare);
     }
 
-    /// <summary>The snapshot serving now, or null before this silo loaded its first version.</summary>
+    /// <summary>
+    /// The snapshot serving now, or null before this silo loaded its first version. For its version and settings: a
+    /// batch that runs its models takes a <see cref="Lease"/> instead, since a replaced snapshot's models are disposed.
+    /// </summary>
     public ServingSnapshot? Current => Volatile.Read(ref _current);
+
+    /// <summary>The ONNX Runtime session options of this silo's ONNX path.</summary>
+    public OnnxSessionOptions SessionOptions => _sessionOptions;
+
+    /// <summary>Holds the current snapshot for one batch (its models stay usable until the lease is disposed).</summary>
+    public SnapshotLease Lease()
+    {
+        while (true)
+        {
+            var snapshot = Volatile.Read(ref _current);
+            if (snapshot is null || snapshot.TryEnter())
+            {
+                return new SnapshotLease(snapshot);
+            }
+
+            // Replaced and released between the read and the hold: the newer one is current now.
+        }
+    }
 
     /// <summary>
     /// Loads <paramref name="version"/> and makes it current unless this silo already serves it or (unless
@@ -56,17 +96,21 @@ public sealed class ServingSnapshotHolder
     public async Task<bool> SwapAsync(ServingVersion version, CancellationToken cancellationToken, bool registryCurrent = false)
     {
         ArgumentNullException.ThrowIfNull(version);
-        var before = Current;
+        // Held while loading, so its models (reused, or whose session a new model shares) stay undisposed meanwhile.
+        using var lease = Lease();
+        var before = lease.Snapshot;
         if (Serves(before, version, registryCurrent))
         {
             return false;
         }
 
         ServingSnapshot next;
+        ServingModel? judge = null;
+        ServingModel? small = null;
         try
         {
-            var judge = await LoadAsync(version.Judge, before?.Version.Judge, before?.Judge, cancellationToken).ConfigureAwait(false);
-            var small = await LoadAsync(version.Small, before?.Version.Small, before?.Small, cancellationToken).ConfigureAwait(false);
+            judge = await LoadAsync(version.Judge, before?.JudgeModel, _inference.Judge, cancellationToken).ConfigureAwait(false);
+            small = await LoadAsync(version.Small, before?.SmallModel, _inference.SmallModel, cancellationToken).ConfigureAwait(false);
             next = new ServingSnapshot(version, judge, small);
             if (before is not null && (next.InputSize != before.InputSize || next.ClassCount != before.ClassCount))
             {
@@ -74,10 +118,16 @@ public sealed class ServingSnapshotHolder
                     $"Serving version {version.Version} takes {next.InputSize} features and {next.ClassCount} classes; version {before.Version.Version} took {before.InputSize} and {before.ClassCount}.");
             }
         }
-        catch (Exception e) when (e is ModelStoreException or InvalidDataException)
+        catch (Exception e)
         {
-            _instruments.SwapFailures.Add(1);
-            _logger.LogError("Refused serving version {Version}; version {Current} keeps serving. Reason: {Reason}", version.Version, before?.Version.Version, e.Message);
+            judge?.Release();
+            small?.Release();
+            if (e is ModelStoreException or InvalidDataException or OnnxProviderUnavailableException)
+            {
+                _instruments.SwapFailures.Add(1);
+                _logger.LogError("Refused serving version {Version}; version {Current} keeps serving. Reason: {Reason}", version.Version, before?.Version.Version, e.Message);
+            }
+
             throw;
         }
 
@@ -88,12 +138,16 @@ public sealed class ServingSnapshotHolder
             var seen = Volatile.Read(ref _current);
             if (Serves(seen, version, registryCurrent))
             {
+                next.Exit();
                 return false;
             }
 
             if (ReferenceEquals(Interlocked.CompareExchange(ref _current, next, seen), seen))
             {
                 Count(seen, next);
+
+                // The holder's hold on the replaced snapshot; batches still holding it finish on it.
+                seen?.Exit();
                 return true;
             }
         }
@@ -120,12 +174,12 @@ public sealed class ServingSnapshotHolder
             next.Version.Version, next.Version.Small.Version, next.Version.Judge.Version, next.Threshold, next.Version.Reason);
     }
 
-    /// <summary>The classifier of <paramref name="weights"/>: reused when the serving one is the same stored weights, else loaded and checked.</summary>
-    private async Task<IClassifier> LoadAsync(StoredWeights weights, StoredWeights? serving, IClassifier? servingModel, CancellationToken cancellationToken)
+    /// <summary>The model of <paramref name="weights"/>: the serving one when it is the same stored weights, else loaded, checked and made runnable.</summary>
+    private async Task<ServingModel> LoadAsync(StoredWeights weights, ServingModel? serving, ClassifierEngine engine, CancellationToken cancellationToken)
     {
-        if (servingModel is not null && weights == serving)
+        if (serving is not null && weights == serving.Weights)
         {
-            return servingModel;
+            return serving.Share();
         }
 
         // The store verifies the bytes against its own record; the registry's hash must match too, so a silo never
@@ -137,6 +191,24 @@ public sealed class ServingSnapshotHolder
             throw new InvalidDataException($"'{weights.Series}' version {weights.Version} has sha256 {actual}; the registry published {weights.Sha256}.");
         }
 
-        return _codec.Decode(bytes);
+        return new ServingModel(weights, Runnable(_codec.Decode(bytes), engine, serving?.Classifier, weights));
+    }
+
+    /// <summary><paramref name="decoded"/> as <paramref name="engine"/> runs it, on <paramref name="serving"/>'s session when that is a graph of the same architecture.</summary>
+    private IClassifier Runnable(IClassifier decoded, ClassifierEngine engine, IClassifier? serving, StoredWeights weights)
+    {
+        if (engine == ClassifierEngine.CSharp)
+        {
+            return decoded;
+        }
+
+        if (decoded is not IExportableClassifier exportable)
+        {
+            throw new InvalidDataException($"'{weights.Series}' version {weights.Version} has no ONNX graph ({decoded.GetType().Name}); run it with {ClassifierInferenceOptions.SectionName} csharp.");
+        }
+
+        return serving is GraphClassifier graph && graph.Architecture == exportable.Architecture
+            ? graph.WithWeights(exportable)
+            : new GraphClassifier(exportable, _sessionOptions);
     }
 }

@@ -1,4 +1,6 @@
 using Kcm.Grains.Hosting;
+using Kcm.Onnx;
+using Microsoft.Extensions.Configuration;
 
 namespace Kcm.Grains.Tests.Hosting;
 
@@ -66,5 +68,52 @@ public sealed class ServingOptionsTests
         {
             Assert.Contains($"Kcm:Distillation:{field}", error.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void InferencePaths_BindFromLowerCaseNames_AndDefaultToCSharpOnTheCpu()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kcm:Inference:Judge"] = "onnx",
+            ["Kcm:Inference:ExecutionProvider"] = "Cuda",
+        }).Build();
+
+        var options = configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>()!;
+        options.Validate();
+
+        Assert.Equal(ClassifierEngine.Onnx, options.Inference.Judge);
+        Assert.Equal(ClassifierEngine.CSharp, options.Inference.SmallModel);
+        Assert.Equal(ClassifierEngine.CSharp, new ServingOptions().Inference.Judge);
+        // The configured provider applies on gpu silos only; elsewhere the ONNX path runs on the CPU.
+        Assert.Equal(OnnxExecutionProvider.Cuda, options.Inference.SessionOptions(gpuSilo: true).ExecutionProvider);
+        Assert.Equal(OnnxExecutionProvider.Cpu, options.Inference.SessionOptions(gpuSilo: false).ExecutionProvider);
+    }
+
+    [Fact]
+    public void BadInferenceSettings_AreEachNamed()
+    {
+        var options = new ServingOptions();
+        options.Inference.Judge = (ClassifierEngine)7;
+        options.Inference.IntraOpThreads = 0;
+        options.Inference.DeviceId = 1; // a CUDA device with the CPU provider
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Kcm:Inference:Judge must be csharp or onnx", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:Inference:IntraOpThreads must be 1 to 64", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:Inference:DeviceId", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CudaForTheInferencePath_WithBothModelsInCSharp_IsRefused()
+    {
+        // Asking for CUDA and getting the C# path on the CPU would be a silent fallback.
+        var options = new ServingOptions();
+        options.Inference.ExecutionProvider = OnnxExecutionProvider.Cuda;
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Kcm:Inference:ExecutionProvider Cuda applies only to the ONNX path", error.Message, StringComparison.Ordinal);
     }
 }

@@ -5,9 +5,10 @@ using Kcm.Core.Models;
 using Kcm.Core.Routing;
 using Kcm.Core.Training;
 using Kcm.Core.Weights;
+using Kcm.Models.Graphs;
 using Xunit.Abstractions;
 
-namespace Kcm.Evaluation.Tests;
+namespace Kcm.Grains.Tests.Graphs;
 
 /// <summary>The ONNX graphs of the small model and judge architectures against the C# forward pass on real data, before and after new weights are bound.</summary>
 public sealed class GraphClassifierTests(ITestOutputHelper output)

@@ -109,7 +109,7 @@ public static class ServeBenchmark
             IServePath[] paths = [new OrleansServePath(orleans, model), new HttpServePath(http, model)];
 
             var serving = silo.Services.GetRequiredService<ServingOptions>();
-            var models = silo.Services.GetRequiredService<FashionMnistModelOptions>();
+            var models = silo.Services.GetRequiredService<EmbeddedModelOptions>();
             var pool = serving.LargePool;
             using var bare = new BareSessionLoop(KcmPaths.Resolve(models.LargeModelPath), models.IntraOpThreads);
             var origin = keptStore is null ? "judge and small model trained at first start" : "judge and small model from the store " + store;

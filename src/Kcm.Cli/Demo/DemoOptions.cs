@@ -19,13 +19,13 @@ internal sealed record DemoOptions
 
     /// <summary>
     /// Test images scored at the end (the first ones of the test set): at most those before the silo's calibration rows
-    /// (the last <see cref="FashionMnistModelOptions.CalibrationSamples"/>), so the figures are not scored on the rows the
+    /// (the last <see cref="EmbeddedModelOptions.CalibrationSamples"/>), so the figures are not scored on the rows the
     /// threshold was chosen on.
     /// </summary>
     public int TestSize { get; init; } = MaxTestSize;
 
     /// <summary>The test images not used for calibration.</summary>
-    public static int MaxTestSize { get; } = 10_000 - new FashionMnistModelOptions().CalibrationSamples;
+    public static int MaxTestSize { get; } = 10_000 - new EmbeddedModelOptions().CalibrationSamples;
 
     /// <summary>Samples per infer request.</summary>
     public int Batch { get; init; } = 32;

@@ -18,7 +18,7 @@ public static class ServingSiloBuilderExtensions
 {
     /// <summary>
     /// Registers the serving grains' services, bound and validated from <paramref name="configuration"/>: section
-    /// <c>Kcm</c> (<see cref="ServingOptions"/>) and <c>Kcm:Embedded</c> (<see cref="FashionMnistModelOptions"/>). The host
+    /// <c>Kcm</c> (<see cref="ServingOptions"/>) and <c>Kcm:Embedded</c> (<see cref="EmbeddedModelOptions"/>). The host
     /// also calls <c>AddKcmPlacement(roles)</c> (roles decide what this silo does: gpu hosts judge and large model,
     /// distiller seeds the first version and distils) and registers a grain storage named <see cref="ServingStorage.Name"/>.
     /// A host replaces the model source by registering its own <see cref="IServingModelSource"/> before this call; the
@@ -33,7 +33,7 @@ public static class ServingSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configuration);
         var options = configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>() ?? new ServingOptions();
-        var models = configuration.GetSection(FashionMnistModelOptions.SectionName).Get<FashionMnistModelOptions>() ?? new FashionMnistModelOptions();
+        var models = configuration.GetSection(EmbeddedModelOptions.SectionName).Get<EmbeddedModelOptions>() ?? new EmbeddedModelOptions();
         var calibration = configuration.GetSection(ThresholdCalibrationOptions.SectionName).Get<ThresholdCalibrationOptions>() ?? new ThresholdCalibrationOptions();
         if (configuration["Kcm:DefaultThreshold"] is not null)
         {
@@ -74,12 +74,12 @@ public static class ServingSiloBuilderExtensions
         services.AddSingleton(sp => new RoutingTally(options.RoutingWindowSeconds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<KcmInstruments>()));
         services.AddSingleton(sp => new SafetensorsClassifierCodec(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IModelStore>(sp => new LocalDirectoryModelStore(KcmPaths.Resolve(options.StorePath), options.KeepVersions, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IServingModelSource>(sp => new FashionMnistModelSource(
+        services.TryAddSingleton<IServingModelSource>(sp => new EmbeddedModelSource(
             models,
             sp.GetRequiredService<IModelStore>(),
             sp.GetRequiredService<SafetensorsClassifierCodec>(),
             calibration,
-            sp.GetRequiredService<ILogger<FashionMnistModelSource>>()));
+            sp.GetRequiredService<ILogger<EmbeddedModelSource>>()));
         services.AddSingleton<ServingSnapshotHolder>();
         services.AddSingleton<ServingReadiness>();
         services.AddSingleton<LocalSiloRoles>();

@@ -20,7 +20,7 @@ public sealed record ServingData(Dataset Seed, Dataset CheckSet, Dataset Calibra
     /// <summary>Loads and splits the data <paramref name="options"/> names, for a large model of <paramref name="features"/> inputs and <paramref name="classes"/> classes.</summary>
     /// <exception cref="FileNotFoundException">A data file (or Fashion-MNIST) is not there.</exception>
     /// <exception cref="InvalidDataException">The data does not fit the large model, or is too small to split.</exception>
-    public static ServingData Load(FashionMnistModelOptions options, int features, int classes)
+    public static ServingData Load(EmbeddedModelOptions options, int features, int classes)
     {
         ArgumentNullException.ThrowIfNull(options);
         Dataset seed, check, calibration;
@@ -89,7 +89,7 @@ public sealed record ServingData(Dataset Seed, Dataset CheckSet, Dataset Calibra
     /// <summary>The training options of the judge and first small model: the plan's, holding out a tenth of the seed rows for early stopping.</summary>
     public TrainingOptions Training => Plan.Training with { ValidationFraction = new TrainingOptions().ValidationFraction };
 
-    private static Dataset LoadFile(string path, FashionMnistModelOptions options, int classes)
+    private static Dataset LoadFile(string path, EmbeddedModelOptions options, int classes)
     {
         var resolved = KcmPaths.Resolve(path);
         if (!File.Exists(resolved))

@@ -112,7 +112,7 @@ public sealed class DistillationFailureTests
             {
                 configureServices?.Invoke(services);
                 services.AddSingleton<IServingModelSource>(sp => new AcceptingModelSource(
-                    sp.GetRequiredService<FashionMnistModelOptions>(), sp.GetRequiredService<ThresholdCalibrationOptions>(),
+                    sp.GetRequiredService<EmbeddedModelOptions>(), sp.GetRequiredService<ThresholdCalibrationOptions>(),
                     sp.GetRequiredService<IModelStore>(), sp.GetRequiredService<SafetensorsClassifierCodec>()));
             });
 

@@ -46,7 +46,7 @@ public sealed class RecalibrationTests
                 ["Kcm:Embedded:Epochs"] = "2",
             },
             configureServices: services => services.AddSingleton<IServingModelSource>(sp => new UntrainedCandidateSource(
-                sp.GetRequiredService<FashionMnistModelOptions>(), sp.GetRequiredService<ThresholdCalibrationOptions>(),
+                sp.GetRequiredService<EmbeddedModelOptions>(), sp.GetRequiredService<ThresholdCalibrationOptions>(),
                 sp.GetRequiredService<IModelStore>(), sp.GetRequiredService<SafetensorsClassifierCodec>())));
         var registry = serving.Client.GetGrain<IModelRegistryGrain>(ServingCluster.Model);
         var first = (await registry.GetCurrentAsync())!;
@@ -140,9 +140,9 @@ public sealed class RecalibrationTests
 
     /// <summary>The test models' source, except that a round's small-model candidate is an untrained network, accepted.</summary>
     private sealed class UntrainedCandidateSource(
-        FashionMnistModelOptions options, ThresholdCalibrationOptions calibration, IModelStore store, SafetensorsClassifierCodec codec) : IServingModelSource
+        EmbeddedModelOptions options, ThresholdCalibrationOptions calibration, IModelStore store, SafetensorsClassifierCodec codec) : IServingModelSource
     {
-        private readonly FashionMnistModelSource _inner = new(options, store, codec, calibration, NullLogger<FashionMnistModelSource>.Instance);
+        private readonly EmbeddedModelSource _inner = new(options, store, codec, calibration, NullLogger<EmbeddedModelSource>.Instance);
 
         public ThresholdCalibrator Calibrator => _inner.Calibrator;
 

@@ -12,9 +12,9 @@ namespace Kcm.Grains.Tests.Support;
 
 /// <summary>The test models' source, except that every distillation candidate (the serving weights, unchanged) is accepted.</summary>
 public sealed class AcceptingModelSource(
-    FashionMnistModelOptions options, ThresholdCalibrationOptions calibration, IModelStore store, SafetensorsClassifierCodec codec) : IServingModelSource
+    EmbeddedModelOptions options, ThresholdCalibrationOptions calibration, IModelStore store, SafetensorsClassifierCodec codec) : IServingModelSource
 {
-    private readonly FashionMnistModelSource _inner = new(options, store, codec, calibration, NullLogger<FashionMnistModelSource>.Instance);
+    private readonly EmbeddedModelSource _inner = new(options, store, codec, calibration, NullLogger<EmbeddedModelSource>.Instance);
 
     public ThresholdCalibrator Calibrator => _inner.Calibrator;
 

@@ -21,9 +21,9 @@ namespace Kcm.Models.Sources;
 /// in 0..1) and kept in the model store, so later starts (and other silos) load them. The distillation check set is the
 /// end of the training rows, outside the seed split; the serving threshold is calibrated on the calibration rows.
 /// </summary>
-public sealed class FashionMnistModelSource : IServingModelSource
+public sealed class EmbeddedModelSource : IServingModelSource
 {
-    private readonly FashionMnistModelOptions _options;
+    private readonly EmbeddedModelOptions _options;
     private readonly IModelStore _store;
     private readonly SafetensorsClassifierCodec _codec;
     private readonly ILogger _logger;
@@ -35,8 +35,8 @@ public sealed class FashionMnistModelSource : IServingModelSource
     /// <param name="codec">How they are stored.</param>
     /// <param name="calibration">How the serving threshold is chosen on the calibration rows; validated here.</param>
     /// <param name="logger">Reports training and refused cached versions.</param>
-    public FashionMnistModelSource(
-        FashionMnistModelOptions options, IModelStore store, SafetensorsClassifierCodec codec, ThresholdCalibrationOptions calibration, ILogger<FashionMnistModelSource> logger)
+    public EmbeddedModelSource(
+        EmbeddedModelOptions options, IModelStore store, SafetensorsClassifierCodec codec, ThresholdCalibrationOptions calibration, ILogger<EmbeddedModelSource> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(calibration);

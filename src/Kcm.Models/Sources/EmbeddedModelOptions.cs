@@ -7,7 +7,7 @@ namespace Kcm.Models.Sources;
 /// first small model learn from at first start (then cached in the model store), Fashion-MNIST unless
 /// <see cref="TrainPath"/> names another, the rows the threshold is calibrated on, and where the large model is.
 /// </summary>
-public sealed class FashionMnistModelOptions
+public sealed class EmbeddedModelOptions
 {
     public const string SectionName = "Kcm:Embedded";
 

@@ -45,12 +45,13 @@ internal static class ClusterCommand
                 + "call a grain. A running cluster keeps what it was started with.",
         };
         var folder = FolderOption();
+        var dataSet = new DataSetArguments();
         var command = new Command(
             "up",
             "Start Azurite (if not running) and the missing silos, wait until every silo is ready, print their HTTP addresses and "
             + "gateways, and where the admin token and storage connection are (files of mode 0600 in the folder; never printed). "
             + "A second run only checks (or starts what has died). A second cluster runs side by side in another --folder. "
-            + "Other settings pass to every silo as --Kcm:<Name>=<value>.")
+            + "--data and --large-model serve a data set of your own. Other settings pass to every silo as --Kcm:<Name>=<value>.")
         {
             silos,
             readyTimeout,
@@ -58,11 +59,23 @@ internal static class ClusterCommand
             tls,
             folder,
         };
+        dataSet.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            IReadOnlyList<string> dataSettings;
+            try
+            {
+                dataSettings = dataSet.Settings(parseResult);
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync("kcm cluster: " + e.Message).ConfigureAwait(false);
+                return 2;
+            }
+
             var options = new ClusterUpOptions(
-                parseResult.GetValue(silos), TimeSpan.FromSeconds(parseResult.GetValue(readyTimeout)), [.. parseResult.UnmatchedTokens], parseResult.GetValue(port),
+                parseResult.GetValue(silos), TimeSpan.FromSeconds(parseResult.GetValue(readyTimeout)), [.. dataSettings, .. parseResult.UnmatchedTokens], parseResult.GetValue(port),
                 parseResult.GetValue(tls));
             return await RunAsync(() => new ClusterUp(Layout(parseResult.GetValue(folder)!), Console.Out).RunAsync(options, cancellationToken)).ConfigureAwait(false);
         });

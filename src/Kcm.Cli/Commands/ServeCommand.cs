@@ -9,7 +9,8 @@ using Microsoft.Extensions.Hosting;
 namespace Kcm.Cli.Commands;
 
 /// <summary>
-/// `kcm serve`: starts the Orleans silo host (Kcm.Silo) serving the embedded Fashion-MNIST pipeline (and the shipped
+/// `kcm serve`: starts the Orleans silo host (Kcm.Silo) serving the embedded pipeline, Fashion-MNIST or a user's data
+/// set (<see cref="DataSetArguments"/>) (and the shipped
 /// ensemble for generation) over HTTP and, for .NET services using the Kcm.Client SDK, on its Orleans gateway, until
 /// Ctrl+C or SIGTERM.
 /// </summary>
@@ -43,9 +44,11 @@ internal static class ServeCommand
         {
             Description = $"Loopback port of the Orleans gateway the Kcm.Client SDK connects to (default {DefaultGatewayPort}; 0 picks a free one). Also Kcm__Orleans__GatewayPort.",
         };
+        var dataSet = new DataSetArguments();
         var command = new Command(
             Name,
-            "Start an Orleans silo serving the model 'fashion-mnist' (judge and small model trained at first start and cached, shipped ONNX large model), "
+            "Start an Orleans silo serving the model 'fashion-mnist' (judge and small model trained at first start and cached, shipped ONNX large model) "
+            + "or a data set of your own (--data with its --large-model), "
             + "and generation with the DeePEn ensemble of --ensemble, over HTTP (--urls) and to .NET services through the Orleans gateway (--gateway-port). "
             + "Other settings pass through as --Kcm:<Name>=<value> (see docs/serving.md).")
         {
@@ -54,10 +57,21 @@ internal static class ServeCommand
             ensemble,
             gatewayPort,
         };
+        dataSet.AddTo(command);
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parseResult, _) =>
         {
             var args = new List<string> { "--urls=" + parseResult.GetValue(urls) };
+            try
+            {
+                args.AddRange(dataSet.Settings(parseResult));
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync("serve: " + e.Message).ConfigureAwait(false);
+                return 2;
+            }
+
             if (parseResult.GetValue(adminToken) is { Length: > 0 } token)
             {
                 args.Add("--Kcm:AdminToken=" + token);

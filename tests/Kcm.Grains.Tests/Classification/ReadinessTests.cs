@@ -16,8 +16,10 @@ public sealed class ReadinessTests
         var gpu = serving.Services(0).GetRequiredService<ServingReadiness>();
         var cpu = serving.Services(1).GetRequiredService<ServingReadiness>();
 
-        // The cpu silo needs no large model: it serves once the registry has a version.
-        await serving.WaitUntilAsync(_ => gpu.Failure is not null && cpu.IsReady, TimeSpan.FromSeconds(60), "the gpu silo failed and the cpu silo ready");
+        // The cpu silo needs no large model: it serves once the registry has a version. The gpu silo's large model fails
+        // at start, before the first version reaches it: wait for both.
+        await serving.WaitUntilAsync(
+            _ => gpu.Failure is not null && gpu.Version is not null && cpu.IsReady, TimeSpan.FromSeconds(60), "the gpu silo failed but holding a version, and the cpu silo ready");
 
         Assert.False(gpu.IsReady);
         Assert.Contains(nameof(OnnxProviderUnavailableException), Assert.IsType<LargeModelUnavailableException>(gpu.Failure).Message, StringComparison.Ordinal);

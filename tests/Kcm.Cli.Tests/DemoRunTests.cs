@@ -11,6 +11,8 @@ namespace Kcm.Cli.Tests;
 /// </summary>
 public sealed class DemoRunTests : IDisposable
 {
+    private const string SklearnDigits = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+
     private readonly string _json = Path.Combine(Path.GetTempPath(), "kcm-demo-test-" + Guid.NewGuid().ToString("N") + ".json");
 
     public DemoRunTests()
@@ -75,6 +77,49 @@ public sealed class DemoRunTests : IDisposable
         Assert.InRange(png.DrawnFraction, 0.03, 0.6);
         Assert.True(png.PixelsOf("#1F77B4") > 200, $"accuracy line: {png.PixelsOf("#1F77B4")} pixels");
         Assert.True(File.Exists(Path.ChangeExtension(_json, ".svg")));
+    }
+
+    [Fact]
+    public async Task DemoOnAUsersDataSet_SixHundredRowsAndTheirOwnModel_ServesDistilsAndScoresTheHeldOutRows()
+    {
+        var csv = Path.ChangeExtension(_json, ".digits.csv");
+        using (var rows = new StreamReader(new System.IO.Compression.GZipStream(File.OpenRead(SklearnDigits), System.IO.Compression.CompressionMode.Decompress)))
+        {
+            var lines = new List<string>();
+            while (lines.Count < 600 && await rows.ReadLineAsync() is { } line)
+            {
+                lines.Add(line);
+            }
+
+            await File.WriteAllLinesAsync(csv, lines);
+        }
+
+        try
+        {
+            var options = new DemoOptions
+            {
+                DataPath = csv, LargeModelPath = RepositoryRoot.Combine("models", "digits-mlp.onnx"), LabelColumn = "-1", JsonPath = _json, Waves = 2, Batch = 16,
+            };
+
+            var exit = await new DemoRun(options).RunAsync();
+
+            Assert.Equal(0, exit);
+            using var report = JsonDocument.Parse(await File.ReadAllTextAsync(_json));
+            var root = report.RootElement;
+            // 600 rows: the last 120 calibrate and the 96 before them check (as the silo splits); of the 384 before them
+            // 153 seed the models, 153 are traffic and the last 78 the test rows.
+            Assert.Equal(153, root.GetProperty("traffic").GetProperty("samples").GetInt32());
+            var test = root.GetProperty("test");
+            Assert.Equal(78, test.GetProperty("samples").GetInt32());
+            Assert.Equal(78, root.GetProperty("large_model").GetProperty("images").GetInt32());
+            Assert.InRange(test.GetProperty("accuracy").GetDouble(), 0.85, 1.0);
+            Assert.InRange(test.GetProperty("large_share").GetDouble(), 0.0, 0.95);
+            Assert.Equal(0, root.GetProperty("distillation_rounds").GetProperty("failed").GetInt32());
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
     }
 
     [Fact]

@@ -45,6 +45,18 @@ internal sealed record DemoOptions
     /// <summary>The model store; null means a fresh temporary folder, deleted afterwards.</summary>
     public string? StorePath { get; init; }
 
+    /// <summary>
+    /// A labelled data set of the user's to serve instead of Fashion-MNIST (CSV, R or IDX; <see cref="DemoData"/>):
+    /// <see cref="SeedSize"/>, <see cref="Traffic"/>, <see cref="TestSize"/> and <see cref="Epochs"/> then come from the file.
+    /// </summary>
+    public string? DataPath { get; init; }
+
+    /// <summary>The large ONNX model of <see cref="DataPath"/>.</summary>
+    public string? LargeModelPath { get; init; }
+
+    /// <summary>The label column of <see cref="DataPath"/> (CSV index, -1 = last; R name).</summary>
+    public string? LabelColumn { get; init; }
+
     /// <summary>Whether the demo runs on the local Orleans cluster of silo processes (kcm cluster up) instead of an embedded silo.</summary>
     public bool Cluster { get; init; }
 
@@ -61,9 +73,17 @@ internal sealed record DemoOptions
     public void Validate()
     {
         var problems = new List<string>();
-        Check(SeedSize is >= 100 and <= 59_000, "--seed-size", "100 to 59000", SeedSize);
-        Check(Traffic >= 1 && SeedSize + Traffic <= 60_000, "--traffic", $"1 to {60_000 - SeedSize} (60000 minus --seed-size)", Traffic);
-        Check(TestSize >= 1 && TestSize <= MaxTestSize, "--test-size", $"1 to {MaxTestSize} (the last test images calibrate the threshold)", TestSize);
+        if (DataPath is null)
+        {
+            Check(SeedSize is >= 100 and <= 59_000, "--seed-size", "100 to 59000", SeedSize);
+            Check(Traffic >= 1 && SeedSize + Traffic <= 60_000, "--traffic", $"1 to {60_000 - SeedSize} (60000 minus --seed-size)", Traffic);
+            Check(TestSize >= 1 && TestSize <= MaxTestSize, "--test-size", $"1 to {MaxTestSize} (the last test images calibrate the threshold)", TestSize);
+        }
+
+        if ((DataPath is null) != (LargeModelPath is null) || (DataPath is null && LabelColumn is not null))
+        {
+            problems.Add("--data and --large-model go together (the data set and its own ONNX model); --label-column needs --data.");
+        }
         Check(Batch is >= 1 and <= 256, "--batch", "1 to 256", Batch);
         Check(Waves is >= 1 and <= 100, "--waves", "1 to 100", Waves);
         Check(Concurrency is >= 1 and <= 64, "--concurrency", "1 to 64", Concurrency);

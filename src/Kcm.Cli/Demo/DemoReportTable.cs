@@ -27,7 +27,10 @@ internal static class DemoReportTable
         Row(table, "small model check accuracy", $"start {P(report.InitialSmallCheckAccuracy)}; kept: {kept}", "");
 
         var large = report.LargeModel;
-        Row(table, "large model (ONNX) test accuracy", $"{P(large.MeasuredAccuracy)} measured, {P(large.CardAccuracy)} card", large.Matches ? "match" : "MISMATCH");
+        // A user's model (kcm demo --data) has no card: its accuracy is measured only.
+        Row(table, "large model (ONNX) test accuracy", report.Options.DataPath is not null
+            ? $"{P(large.MeasuredAccuracy)} measured" : $"{P(large.MeasuredAccuracy)} measured, {P(large.CardAccuracy)} card",
+            report.Options.DataPath is not null ? "no card" : large.Matches ? "match" : "MISMATCH");
         Row(table, "threshold / ready after / total", $"{report.Threshold.ToString("0.###", CultureInfo.InvariantCulture)} / {report.ReadySeconds:F1} s / {report.TotalSeconds:F1} s", "");
         return table;
     }

@@ -36,20 +36,20 @@ internal sealed class DemoRun(DemoOptions options)
     {
         var started = DateTimeOffset.UtcNow;
         var total = Stopwatch.StartNew();
-        var (train, test) = AnsiConsole.Status().Start("loading Fashion-MNIST", _ => (FashionMnist.LoadTrain(), FashionMnist.LoadTest()));
-        var testSlice = test.Slice(0, options.TestSize);
+        var data = AnsiConsole.Status().Start("loading " + (options.DataPath ?? "Fashion-MNIST"), _ => DemoData.Load(options));
 
         AnsiConsole.MarkupLine("[bold]1. The shipped large model through the C# ONNX Runtime binding[/]");
-        var largeCheck = await LargeModelPhase.RunAsync(KcmPaths.Resolve("models/fashion-cnn.onnx"), test).ConfigureAwait(false);
+        var largeCheck = await LargeModelPhase.RunAsync(data.LargeModelPath, data.LargeModelRows, data.HasCard).ConfigureAwait(false);
+        var card = data.HasCard ? string.Create(CultureInfo.InvariantCulture, $"{largeCheck.CardAccuracy:P2} on the card: {(largeCheck.Matches ? "match" : "MISMATCH")}") : "no model card";
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"   test accuracy {largeCheck.MeasuredAccuracy:P2} measured ({largeCheck.Correct:N0}/{largeCheck.Images:N0}), {largeCheck.CardAccuracy:P2} on the card: "
-            + $"{(largeCheck.Matches ? "match" : "MISMATCH")}; {largeCheck.ImagesPerSecond:N0} images/s, ONNX Runtime {largeCheck.RuntimeVersion}")));
+            $"   test accuracy {largeCheck.MeasuredAccuracy:P2} measured ({largeCheck.Correct:N0}/{largeCheck.Images:N0}), {card}; "
+            + $"{largeCheck.ImagesPerSecond:N0} images/s, ONNX Runtime {largeCheck.RuntimeVersion}")));
 
         var temporaryStore = options.StorePath is null;
         var store = options.StorePath ?? Path.Combine(Path.GetTempPath(), "kcm-demo-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            var report = await ServeAsync(started, total, largeCheck, store, train, testSlice, cancellationToken).ConfigureAwait(false);
+            var report = await ServeAsync(started, total, largeCheck, store, data, cancellationToken).ConfigureAwait(false);
             AnsiConsole.Console.WriteTable(DemoReportTable.Create(report));
             var jsonPath = options.JsonPath is { } explicitPath
                 ? Path.GetFullPath(explicitPath)
@@ -81,15 +81,15 @@ internal sealed class DemoRun(DemoOptions options)
     }
 
     private async Task<DemoReport> ServeAsync(
-        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, string store, Dataset train, Dataset test, CancellationToken cancellationToken)
+        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, string store, DemoData data, CancellationToken cancellationToken)
     {
         if (options.Cluster)
         {
-            return await ServeOnClusterAsync(started, total, largeCheck, train, test, cancellationToken).ConfigureAwait(false);
+            return await ServeOnClusterAsync(started, total, largeCheck, data, cancellationToken).ConfigureAwait(false);
         }
 
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"2. Embedded Orleans silo: judge and small model trained on the first {options.SeedSize:N0} labelled training images (store {store})")));
+            $"2. Embedded Orleans silo: judge and small model trained on the first {data.SeedRows:N0} labelled rows of {data.Source} (store {store})")));
         string[] args =
         [
             "--urls=http://127.0.0.1:0",
@@ -100,7 +100,7 @@ internal sealed class DemoRun(DemoOptions options)
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Orleans=Error",
             "--Kcm:StorePath=" + store,
-            .. SiloSettings(),
+            .. SiloSettings(data),
         ];
         await using var silo = SiloHost.CreateEmbedded(args);
         var ready = Stopwatch.StartNew();
@@ -113,7 +113,7 @@ internal sealed class DemoRun(DemoOptions options)
         using var meters = new SiloMeterReadings(silo.Services);
         await using var client = await KcmClient.ConnectAsync(new KcmClientOptions { LocalGatewayPort = silo.Endpoints.GatewayPort }, cancellationToken).ConfigureAwait(false);
         var target = new OrleansDemoTarget(client, silo.Options.ModelName, meters, $"Orleans gateway 127.0.0.1:{silo.Endpoints.GatewayPort} (HTTP {silo.Addresses[0]})");
-        return await RunTrafficAsync(started, total, largeCheck, target, readySeconds, train, test, cancellationToken).ConfigureAwait(false);
+        return await RunTrafficAsync(started, total, largeCheck, target, readySeconds, data, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -123,7 +123,7 @@ internal sealed class DemoRun(DemoOptions options)
     /// model a silo hop away).
     /// </summary>
     private async Task<DemoReport> ServeOnClusterAsync(
-        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, Dataset train, Dataset test, CancellationToken cancellationToken)
+        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, DemoData data, CancellationToken cancellationToken)
     {
         var ready = Stopwatch.StartNew();
         var running = DemoCluster.FindRunning();
@@ -132,7 +132,7 @@ internal sealed class DemoRun(DemoOptions options)
             var roles = string.Join(", ", ClusterPlan.For(options.Silos).GroupBy(s => s.Roles).Select(g => $"{g.Count()} {g.Key}"));
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"2. Orleans cluster: Azurite and {options.Silos} silo processes ({roles}) started in a temporary folder, as kcm cluster up does; "
-                + $"the first distiller trains the judge and small model on the first {options.SeedSize:N0} labelled training images"));
+                + $"the first distiller trains the judge and small model on the first {data.SeedRows:N0} labelled rows of {data.Source}"));
         }
         else
         {
@@ -141,7 +141,7 @@ internal sealed class DemoRun(DemoOptions options)
 
         await using var cluster = running ?? await AnsiConsole.Status().StartAsync(
             "starting Azurite and the silos (the first distiller trains the seed models alone first)",
-            _ => DemoCluster.StartAsync(options.Silos, [.. SiloSettings(), .. ClusterSiloSettings()], TimeSpan.FromMinutes(15), cancellationToken)).ConfigureAwait(false);
+            _ => DemoCluster.StartAsync(options.Silos, [.. SiloSettings(data), .. ClusterSiloSettings()], TimeSpan.FromMinutes(15), cancellationToken)).ConfigureAwait(false);
         var state = cluster.State;
         AnsiConsole.MarkupLine(Markup.Escape($"   {"azurite",-13} blob 127.0.0.1:{state.Azurite!.BlobPort}, queue :{state.Azurite.QueuePort}, table :{state.Azurite.TablePort} (pid {state.Azurite.Pid})"));
         foreach (var silo in state.Silos)
@@ -169,11 +169,11 @@ internal sealed class DemoRun(DemoOptions options)
 
         await using var client = await KcmClient.ConnectAsync(clientOptions, cancellationToken).ConfigureAwait(false);
         var target = await OrleansDemoTarget.ForClusterAsync(
-            client, KcmRoutes.DefaultModel, $"Orleans gateways {string.Join(", ", entries)} (cluster '{state.ClusterId}', {state.Silos.Count} silos)", cancellationToken)
+            client, data.ModelName, $"Orleans gateways {string.Join(", ", entries)} (cluster '{state.ClusterId}', {state.Silos.Count} silos)", cancellationToken)
             .ConfigureAwait(false);
         try
         {
-            return await RunTrafficAsync(started, total, largeCheck, target, ready.Elapsed.TotalSeconds, train, test, cancellationToken).ConfigureAwait(false);
+            return await RunTrafficAsync(started, total, largeCheck, target, ready.Elapsed.TotalSeconds, data, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -196,7 +196,7 @@ internal sealed class DemoRun(DemoOptions options)
 
     /// <summary>Steps 3 and 4 against a ready target: live traffic with distillation, then the test set.</summary>
     private async Task<DemoReport> RunTrafficAsync(
-        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, IDemoTarget target, double readySeconds, Dataset train, Dataset test,
+        DateTimeOffset started, Stopwatch total, LargeModelCheck largeCheck, IDemoTarget target, double readySeconds, DemoData data,
         CancellationToken cancellationToken)
     {
         var before = await target.ReadServingAsync(cancellationToken).ConfigureAwait(false);
@@ -204,17 +204,17 @@ internal sealed class DemoRun(DemoOptions options)
             $"   ready after {readySeconds:F1} s at {target.Address}: threshold {before.Threshold}, small model v{before.SmallVersion}")));
 
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"3. Live traffic: the next {options.Traffic:N0} training images, unlabelled, {options.Batch} per request, {options.Concurrency} in flight, in {options.Waves} waves; "
+            $"3. Live traffic: the next {data.Traffic.Count:N0} rows of {data.Source}, unlabelled, {options.Batch} per request, {options.Concurrency} in flight, in {options.Waves} waves; "
             + $"a distillation round every {options.RecordsPerRound:N0} large-model answers, the distiller catching up between waves")));
         var phase = new TrafficPhase(target, options, cancellationToken);
-        var catchUp = new DistillerCatchUp(target, Math.Min(100, options.RecordsPerRound), TimeSpan.FromMinutes(10));
+        var catchUp = new DistillerCatchUp(target, data.MinRecords, TimeSpan.FromMinutes(10));
         var traffic = await phase.RunAsync(
-            "live traffic", train.Slice(options.SeedSize, options.Traffic), options.Waves, () => catchUp.WaitAsync(cancellationToken)).ConfigureAwait(false);
+            "live traffic", data.Traffic, options.Waves, () => catchUp.WaitAsync(cancellationToken)).ConfigureAwait(false);
         // The test set meets the models distilled from all of the traffic.
         await catchUp.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"4. Final score: the first {test.Count:N0} test images")));
-        var scored = await phase.RunAsync("test set", test).ConfigureAwait(false);
+        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"4. Final score: {data.Test.Count:N0} test rows of {data.Source}, never trained or calibrated on")));
+        var scored = await phase.RunAsync("test set", data.Test).ConfigureAwait(false);
 
         var after = await target.ReadServingAsync(cancellationToken).ConfigureAwait(false);
         var rounds = (await target.ReadDistillationAsync(cancellationToken).ConfigureAwait(false)).Rounds;
@@ -224,19 +224,18 @@ internal sealed class DemoRun(DemoOptions options)
     }
 
     /// <summary>The silo settings the demo's options set (the same for the embedded silo and every cluster silo).</summary>
-    private string[] SiloSettings() =>
+    private string[] SiloSettings(DemoData data) =>
     [
         // The ledger holds at least one round's record ids.
         Setting("Kcm:Distillation:LedgerMaxRecordIds", Math.Max(30_000, options.RecordsPerRound)),
-        Setting("Kcm:Embedded:SeedSamples", options.SeedSize),
-        Setting("Kcm:Embedded:Epochs", options.Epochs),
         Setting("Kcm:Distillation:RecordsPerRound", options.RecordsPerRound),
-        Setting("Kcm:Distillation:MinRecords", Math.Min(100, options.RecordsPerRound)),
+        Setting("Kcm:Distillation:MinRecords", data.MinRecords),
         // Leftovers below a full round are distilled a second after traffic pauses, not five minutes later.
         "--Kcm:Distillation:IntervalSeconds=1",
         // Room for every large-model answer of a wave while the distiller works.
         Setting("Kcm:TeacherQueueCapacity", Math.Max(20_000, options.Traffic)),
         Setting("Kcm:MaxBatchSize", Math.Max(256, options.Batch)),
+        .. data.SiloSettings,
     ];
 
     /// <summary>

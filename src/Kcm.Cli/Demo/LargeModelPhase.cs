@@ -12,9 +12,9 @@ internal static class LargeModelPhase
 {
     private const int BatchSize = 256;
 
-    public static async Task<LargeModelCheck> RunAsync(string modelPath, Dataset test)
+    public static async Task<LargeModelCheck> RunAsync(string modelPath, Dataset test, bool hasCard = true)
     {
-        var card = ModelCard.ReadFor(modelPath);
+        var card = hasCard ? ModelCard.ReadFor(modelPath) : null;
         using var model = OnnxClassifier.Load(modelPath, new OnnxSessionOptions { IntraOpThreads = 2 });
         var logits = new float[BatchSize * test.ClassCount];
         var correct = 0;
@@ -37,11 +37,13 @@ internal static class LargeModelPhase
         var seconds = stopwatch.Elapsed.TotalSeconds;
         var measured = (double)correct / test.Count;
         // The card counts argmax ties within a tiny margin separately: those may flip with a different runtime build.
-        var matches = card.TestCorrect is { } cardCorrect && test.Count == 10_000
-            ? Math.Abs(correct - cardCorrect) <= card.NearTies
-            : Math.Abs(measured - card.TestAccuracy) <= 0.0001 + (double)card.NearTies / test.Count;
+        // A user's model has no card: measured only (it "matches" nothing and nothing can mismatch).
+        var matches = card is null
+            || (card.TestCorrect is { } cardCorrect && test.Count == 10_000
+                ? Math.Abs(correct - cardCorrect) <= card.NearTies
+                : Math.Abs(measured - card.TestAccuracy) <= 0.0001 + (double)card.NearTies / test.Count);
         return new LargeModelCheck(
-            modelPath, OrtEnv.Instance().GetVersionString(), test.Count, correct, measured, card.TestAccuracy, card.TestCorrect, matches, test.Count / seconds);
+            modelPath, OrtEnv.Instance().GetVersionString(), test.Count, correct, measured, card?.TestAccuracy ?? measured, card?.TestCorrect, matches, test.Count / seconds);
     }
 
     private static int ScoreBatch(OnnxClassifier model, Dataset test, int first, int count, float[] logits)

@@ -21,7 +21,10 @@ namespace Kcm.Benchmarks.Serve;
 /// </summary>
 public static class ServeBenchmark
 {
-    private const double TargetKcmOverLarge = 2.5;
+    /// <summary>Issue 18's throughput target: KCM at least 3x large-only, at most 0.1 accuracy points below it.</summary>
+    private const double TargetKcmOverLarge = 3.0;
+
+    private const double TargetAccuracyPointsBelowLarge = 0.1;
     private const double TargetSiloOverBare = 0.9;
     private const double TargetSmallP50Ms = 0.3;
     private const double TargetSmallP99Ms = 2.0;
@@ -200,6 +203,8 @@ public static class ServeBenchmark
             {
                 var ratio = Median(kcm[path].Select(m => m.SamplesPerSecond)) / Median(largeOnly[path].Select(m => m.SamplesPerSecond));
                 Verdict($"KCM / large-only throughput ({path.Name})", ratio, $">= {TargetKcmOverLarge}", ratio >= TargetKcmOverLarge, "F2");
+                var pointsBelow = 100 * (largeOnly[path][^1].Accuracy - kcm[path][^1].Accuracy);
+                Verdict($"KCM accuracy points below large-only ({path.Name})", pointsBelow, $"<= {TargetAccuracyPointsBelowLarge}", pointsBelow <= TargetAccuracyPointsBelowLarge, "F2");
             }
 
             var orleansKcm = Median(kcm[paths[0]].Select(m => m.SamplesPerSecond));

@@ -19,6 +19,7 @@ using Kcm.Models.Storage;
 using Kcm.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace Kcm.Grains.Tests.Distillation;
 
@@ -27,8 +28,14 @@ namespace Kcm.Grains.Tests.Distillation;
 /// calibration rows, an accepted round re-calibrates it for the new small model and publishes the three as one version,
 /// every silo serves it within 2 s, and kcm_calibrated_large_share follows; a threshold set by hand stays through rounds.
 /// </summary>
-public sealed class RecalibrationTests
+public sealed class RecalibrationTests(ITestOutputHelper output) : IDisposable
 {
+    // Its own store: the shared test store may hold other tests' first models under the same name, and the first
+    // version must be the one this test's settings train.
+    private readonly string _store = Directory.CreateTempSubdirectory("kcm-recalibration-").FullName;
+
+    public void Dispose() => Directory.Delete(_store, recursive: true);
+
     [Fact]
     public async Task AnAcceptedRound_PublishesTheRecalibratedThreshold_WithItsModels_OnEverySilo()
     {
@@ -44,6 +51,7 @@ public sealed class RecalibrationTests
                 // A first small model good enough that the calibrated threshold sends a fair share to it.
                 ["Kcm:Embedded:SeedSamples"] = "3000",
                 ["Kcm:Embedded:Epochs"] = "2",
+                ["Kcm:StorePath"] = _store,
             },
             configureServices: services => services.AddSingleton<IServingModelSource>(sp => new UntrainedCandidateSource(
                 sp.GetRequiredService<EmbeddedModelOptions>(), sp.GetRequiredService<ThresholdCalibrationOptions>(),
@@ -69,7 +77,8 @@ public sealed class RecalibrationTests
         Assert.Equal(first.Version + 1, published.Version);
         Assert.NotEqual(first.Small, published.Small);
         Assert.NotEqual(first.Threshold, published.Threshold);
-        Assert.True(published.CalibratedLargeShare > first.CalibratedLargeShare + 0.1, $"calibrated large share {first.CalibratedLargeShare} -> {published.CalibratedLargeShare}");
+        output.WriteLine($"calibrated: threshold {first.Threshold} -> {published.Threshold}, large share {first.CalibratedLargeShare} -> {published.CalibratedLargeShare}");
+        Assert.True(published.CalibratedLargeShare > first.CalibratedLargeShare + 0.2, $"calibrated large share {first.CalibratedLargeShare} -> {published.CalibratedLargeShare}");
         var (newSmall, newJudge) = await DecodeAsync(serving, published);
         var recalibrated = source.Calibrator.Calibrate(newSmall, newJudge);
         Assert.Equal((source.Calibrator.ServingThreshold(recalibrated), (double?)recalibrated.ExpectedLargeShare), (published.Threshold, published.CalibratedLargeShare));

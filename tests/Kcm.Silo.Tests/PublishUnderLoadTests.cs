@@ -12,23 +12,33 @@ namespace Kcm.Silo.Tests;
 
 /// <summary>
 /// Issue 14's acceptance: a load run through the Orleans client during publishes fails no call, and every answer is
-/// made by one published serving version (its small model version and threshold together, never a mix of two).
+/// made by one published serving version (its small model version and threshold together, never a mix of two), on
+/// the C# and on the ONNX path.
 /// </summary>
 public sealed class PublishUnderLoadTests
 {
     private const int Clients = 4;
     private const int Rows = 8;
 
-    [Fact]
-    public async Task OrleansClientLoad_DuringPublishesRollbacksAndThresholds_FailsNoCall_AndEveryAnswerNamesOnePublishedVersion()
+    /// <param name="path">The judge's and small model's path: csharp, or onnx (each swap binds new weights on the same
+    /// sessions while batches hold the version they started with).</param>
+    [Theory]
+    [InlineData("csharp")]
+    [InlineData("onnx")]
+    public async Task OrleansClientLoad_DuringPublishesRollbacksAndThresholds_FailsNoCall_AndEveryAnswerNamesOnePublishedVersion(string path)
     {
         var test = FashionMnist.LoadTest().Slice(0, 256);
         var batches = Enumerable.Range(0, test.Count / Rows)
             .Select(b => test.Features.AsSpan(b * Rows * test.FeatureCount, Rows * test.FeatureCount).ToArray()).ToArray();
-        await using var silo = await TestSilo.StartAsync();
+        await using var silo = await TestSilo.StartAsync(new Dictionary<string, string> { ["Kcm:Inference:Judge"] = path, ["Kcm:Inference:SmallModel"] = path });
         await using var client = await KcmClient.ConnectAsync(new KcmClientOptions { LocalGatewayPort = silo.Host.Endpoints.GatewayPort, AdminToken = TestSilo.AdminToken });
         var registry = silo.Host.Grains.GetGrain<IModelRegistryGrain>(TestSilo.Model);
         var first = await client.GetServingVersionAsync(TestSilo.Model) ?? throw new InvalidOperationException("no serving version");
+
+        // The path asked for is the one serving (a GraphClassifier runs the ONNX graph).
+        var serving = silo.Host.Services.GetRequiredService<Kcm.Grains.Serving.ServingSnapshotHolder>().Current!;
+        Assert.Equal(path == "onnx", serving.Judge is Kcm.Models.Graphs.GraphClassifier);
+        Assert.Equal(path == "onnx", serving.Small is Kcm.Models.Graphs.GraphClassifier);
 
         // Other small model versions to publish: copies of the first one's weights under new version numbers, so each
         // published version names a small model of its own.

@@ -1,5 +1,6 @@
 using Kcm.Abstractions.Registry;
 using Kcm.Core.Models;
+using Kcm.Models;
 
 namespace Kcm.Grains.Serving;
 
@@ -10,7 +11,7 @@ namespace Kcm.Grains.Serving;
 /// </summary>
 internal sealed class ServingModel
 {
-    private int _holders = 1;
+    private readonly HolderCount _holders = new();
 
     public ServingModel(StoredWeights weights, IClassifier classifier)
     {
@@ -27,18 +28,14 @@ internal sealed class ServingModel
     /// <summary>One more holder.</summary>
     public ServingModel Share()
     {
-        if (Interlocked.Increment(ref _holders) <= 1)
-        {
-            throw new ObjectDisposedException(nameof(ServingModel), "A serving model was shared after its last holder released it.");
-        }
-
+        _holders.Add(nameof(ServingModel));
         return this;
     }
 
     /// <summary>A holder lets go; the last one disposes the classifier.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _holders) == 0)
+        if (_holders.Release())
         {
             (Classifier as IDisposable)?.Dispose();
         }

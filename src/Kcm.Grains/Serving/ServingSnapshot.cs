@@ -1,5 +1,6 @@
 using Kcm.Abstractions.Registry;
 using Kcm.Core.Models;
+using Kcm.Models;
 
 namespace Kcm.Grains.Serving;
 
@@ -12,7 +13,7 @@ namespace Kcm.Grains.Serving;
 /// </summary>
 public sealed class ServingSnapshot
 {
-    private int _holders = 1;
+    private readonly HolderCount _holders = new();
 
     /// <exception cref="InvalidDataException">The judge and small model disagree on features or classes.</exception>
     public ServingSnapshot(ServingVersion version, IClassifier judge, IClassifier small)
@@ -62,27 +63,12 @@ public sealed class ServingSnapshot
     internal ServingModel SmallModel { get; }
 
     /// <summary>Holds the snapshot for a batch; false once its last holder released it (a newer one is current by then).</summary>
-    internal bool TryEnter()
-    {
-        var holders = Volatile.Read(ref _holders);
-        while (holders > 0)
-        {
-            var seen = Interlocked.CompareExchange(ref _holders, holders + 1, holders);
-            if (seen == holders)
-            {
-                return true;
-            }
-
-            holders = seen;
-        }
-
-        return false;
-    }
+    internal bool TryEnter() => _holders.TryAdd();
 
     /// <summary>A holder lets go; the last one releases the models.</summary>
     internal void Exit()
     {
-        if (Interlocked.Decrement(ref _holders) == 0)
+        if (_holders.Release())
         {
             JudgeModel.Release();
             SmallModel.Release();

@@ -8,7 +8,7 @@ namespace Kcm.Models.Graphs;
 /// </summary>
 internal sealed class GraphSession
 {
-    private int _holders = 1;
+    private readonly HolderCount _holders = new();
 
     public GraphSession(InferenceSession session) => Session = session;
 
@@ -17,18 +17,14 @@ internal sealed class GraphSession
     /// <summary>Another holder of the session.</summary>
     public GraphSession Share()
     {
-        if (Interlocked.Increment(ref _holders) <= 1)
-        {
-            throw new ObjectDisposedException(nameof(GraphSession), "The graph session was already disposed.");
-        }
-
+        _holders.Add(nameof(GraphSession));
         return this;
     }
 
     /// <summary>A holder lets go; the last one disposes the session.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _holders) == 0)
+        if (_holders.Release())
         {
             Session.Dispose();
         }

@@ -30,9 +30,8 @@ internal sealed record DemoData(
         var path = KcmPaths.Resolve(options.DataPath);
         var large = KcmPaths.Resolve(options.LargeModelPath!);
         var data = DatasetFiles.Load(path, null, options.LabelColumn);
-        var defaults = new EmbeddedModelOptions();
-        var rest = data.Count - Math.Min(defaults.CalibrationSamples, data.Count / 5);
-        var usable = rest - Math.Min(defaults.CheckSamples, rest / 5);
+        // The rows before the ones the silo will hold out to calibrate and check.
+        var (_, _, usable) = ServingData.HeldOutRows(data.Count, new EmbeddedModelOptions());
         var seed = usable * 2 / 5;
         var traffic = usable * 2 / 5;
         var name = DataSetArguments.NameOf(path);

@@ -51,21 +51,12 @@ public sealed record ServingData(Dataset Seed, Dataset CheckSet, Dataset Calibra
         else
         {
             var data = LoadFile(options.TrainPath, options, classes);
-            var rest = data;
-            if (options.CalibrationPath is null)
-            {
-                var count = Math.Min(options.CalibrationSamples, data.Count / 5);
-                calibration = data.Slice(data.Count - count, count);
-                rest = data.Slice(0, data.Count - count);
-            }
-            else
-            {
-                calibration = LoadFile(options.CalibrationPath, options, classes);
-            }
-
-            var checkCount = Math.Min(options.CheckSamples, rest.Count / 5);
-            check = rest.Slice(rest.Count - checkCount, checkCount);
-            seed = rest.Slice(0, Math.Min(options.SeedSamples, rest.Count - checkCount));
+            var (calibrationCount, checkCount, before) = HeldOutRows(data.Count, options);
+            calibration = options.CalibrationPath is null
+                ? data.Slice(data.Count - calibrationCount, calibrationCount)
+                : LoadFile(options.CalibrationPath, options, classes);
+            check = data.Slice(before, checkCount);
+            seed = data.Slice(0, Math.Min(options.SeedSamples, before));
             description = Path.GetFileName(options.TrainPath);
         }
 
@@ -84,6 +75,20 @@ public sealed record ServingData(Dataset Seed, Dataset CheckSet, Dataset Calibra
 
         var plan = TrainingPlan.For(features, classes, seed.Count, options.Seed, options.TrainingThreads, options.Epochs);
         return new ServingData(seed, check, calibration, FeatureScaling.Fit(seed), plan, description);
+    }
+
+    /// <summary>
+    /// How a user's file of <paramref name="rows"/> rows splits: without a calibration file its last rows (up to
+    /// CalibrationSamples, at most a fifth) calibrate, the rows before them (up to CheckSamples, at most a fifth of the
+    /// rest) check, and the seed rows are taken from the <c>Before</c> rows ahead of both.
+    /// </summary>
+    public static (int Calibration, int Check, int Before) HeldOutRows(int rows, EmbeddedModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var calibration = options.CalibrationPath is null ? Math.Min(options.CalibrationSamples, rows / 5) : 0;
+        var rest = rows - calibration;
+        var check = Math.Min(options.CheckSamples, rest / 5);
+        return (calibration, check, rest - check);
     }
 
     /// <summary>The training options of the judge and first small model: the plan's, holding out a tenth of the seed rows for early stopping.</summary>

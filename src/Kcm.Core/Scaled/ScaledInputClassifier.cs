@@ -60,9 +60,7 @@ public sealed class ScaledInputClassifier : ITrainableClassifier
             throw new ArgumentException($"A scaled classifier needs the tensors {ScaledInputNetwork.MinimumTensor} and {ScaledInputNetwork.ScaleTensor}.", nameof(tensors));
         }
 
-        var innerTensors = tensors.Where(t => t.Key is not (ScaledInputNetwork.MinimumTensor or ScaledInputNetwork.ScaleTensor))
-            .ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
-        var inner = ClassifierTensors.Restore(architecture[ScaledInputNetwork.ArchitecturePrefix.Length..], innerTensors);
+        var inner = ClassifierTensors.Restore(architecture[ScaledInputNetwork.ArchitecturePrefix.Length..], ScaledInputNetwork.InnerTensors(tensors));
         if (inner is not ITrainableClassifier trainable || inner is ScaledInputClassifier)
         {
             throw new FormatException($"'{architecture}' does not wrap a trainable KAN or MLP.");

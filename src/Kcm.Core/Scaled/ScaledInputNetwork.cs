@@ -86,6 +86,10 @@ public sealed class ScaledInputNetwork : IDifferentiableNetwork
     public float[] ImportTensors(IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        return Inner.ImportTensors(tensors.Where(t => t.Key is not (MinimumTensor or ScaleTensor)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
+        return Inner.ImportTensors(InnerTensors(tensors));
     }
+
+    /// <summary><paramref name="tensors"/> without the scaling's two: the inner network's own.</summary>
+    internal static Dictionary<string, (int[] Shape, float[] Data)> InnerTensors(IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors) =>
+        tensors.Where(t => t.Key is not (MinimumTensor or ScaleTensor)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
 }

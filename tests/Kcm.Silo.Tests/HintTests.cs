@@ -42,7 +42,7 @@ public sealed class HintTests(ITestOutputHelper output)
         // Both requests' large rows are counted once each; the tiny model adds 100 x the hint to its logits, so it
         // echoes the small model's class on (nearly) every row.
         var sdkLarge = overSdk.Routes.Count(r => r == SampleRoute.Large);
-        var text = await ScrapeUntilAsync(silo, t => ExpositionText.Sum(t, "kcm_hint_rows_total") >= large.Count + sdkLarge);
+        var text = await silo.ScrapeMetricsUntilAsync(t => ExpositionText.Sum(t, "kcm_hint_rows_total") >= large.Count + sdkLarge);
         var echoed = ExpositionText.Sum(text, "kcm_hint_rows_total", ("outcome", "echoed"));
         var overridden = ExpositionText.Sum(text, "kcm_hint_rows_total", ("outcome", "overridden"));
         output.WriteLine($"hint rows: echoed {echoed}, overridden {overridden}");
@@ -62,7 +62,7 @@ public sealed class HintTests(ITestOutputHelper output)
         Assert.NotEmpty(large);
         Assert.All(large, i => Assert.Equal("unused", hints[i]));
         Assert.All(Enumerable.Range(0, rows.Length).Except(large), i => Assert.Null(hints[i]));
-        var text = await ScrapeUntilAsync(silo, t => ExpositionText.Sum(t, "kcm_requests_total", ("route", "large")) >= large.Count);
+        var text = await silo.ScrapeMetricsUntilAsync(t => ExpositionText.Sum(t, "kcm_requests_total", ("route", "large")) >= large.Count);
         Assert.Equal(large.Count, ExpositionText.Sum(text, "kcm_requests_total", ("route", "large")));
         Assert.Equal(0, ExpositionText.Sum(text, "kcm_hint_rows_total"));
     }
@@ -84,20 +84,5 @@ public sealed class HintTests(ITestOutputHelper output)
         return (
             [.. results.Select(r => r.GetProperty("route").GetString())],
             [.. results.Select(r => r.TryGetProperty("hint", out var hint) && hint.ValueKind == JsonValueKind.String ? hint.GetString() : null)]);
-    }
-
-    private static async Task<string> ScrapeUntilAsync(TestSilo silo, Func<string, bool> done)
-    {
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var text = await silo.Http.GetStringAsync(KcmRoutes.Metrics);
-            if (done(text) || stopwatch.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                return text;
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

@@ -22,7 +22,7 @@ public sealed class MetricsExpositionTests
         var rows = Images(6);
         var answer = await silo.InferOkAsync(rows);
 
-        var text = await ScrapeUntilAsync(silo, t => ExpositionText.Sum(t, "http_server_request_duration_seconds_count", ("http_route", KcmRoutes.Infer)) >= 1);
+        var text = await silo.ScrapeMetricsUntilAsync(t => ExpositionText.Sum(t, "http_server_request_duration_seconds_count", ("http_route", KcmRoutes.Infer)) >= 1);
         var families = ExpositionText.Families(text);
         var samples = ExpositionText.Samples(text);
 
@@ -105,20 +105,5 @@ public sealed class MetricsExpositionTests
     {
         var test = FashionMnist.LoadTest().Slice(0, count);
         return [.. Enumerable.Range(0, count).Select(i => test.Row(i).ToArray())];
-    }
-
-    private static async Task<string> ScrapeUntilAsync(TestSilo silo, Func<string, bool> done)
-    {
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var text = await silo.Http.GetStringAsync(KcmRoutes.Metrics);
-            if (done(text) || stopwatch.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                return text;
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

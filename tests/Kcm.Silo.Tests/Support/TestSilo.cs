@@ -122,6 +122,22 @@ internal sealed class TestSilo : IAsyncDisposable
         return request;
     }
 
+    /// <summary>Scrapes /metrics until <paramref name="done"/> holds for the text (or 10 s have passed); the last text.</summary>
+    public async Task<string> ScrapeMetricsUntilAsync(Func<string, bool> done)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var text = await Http.GetStringAsync(KcmRoutes.Metrics);
+            if (done(text) || stopwatch.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return text;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<ModelInfo> GetModelAsync() =>
         (await Http.GetFromJsonAsync(KcmRoutes.ModelPath(Model), KcmJsonContext.Default.ModelInfo))!;
 

@@ -1,8 +1,6 @@
 using Kcm.Abstractions.Registry;
 using Kcm.Grains.Hosting;
-using Kcm.Models;
 using Kcm.Models.Sources;
-using Kcm.Models.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Kcm.Grains.Registry;
@@ -14,18 +12,15 @@ namespace Kcm.Grains.Registry;
 /// registry's <see cref="IModelRegistryGrain.SeedAsync"/> publishes only when no version exists, so a second seeding
 /// silo changes nothing.
 /// </summary>
-public sealed class ServingSeeder(
-    IServingModelSource source, IModelStore store, SafetensorsClassifierCodec codec, ServingOptions options, ILogger<ServingSeeder> logger)
+public sealed class ServingSeeder(IServingModelSource source, ServingOptions options, ILogger<ServingSeeder> logger)
 {
     /// <summary>Seeds <paramref name="registry"/> and returns its current version (the seeded one, or the one already there).</summary>
     public async Task<ServingVersion> SeedAsync(IModelRegistryGrain registry, CancellationToken cancellationToken)
     {
         logger.LogInformation("Model {Model} has no serving version: preparing the first judge and small model.", options.ModelName);
         var models = await source.CreateInitialModelsAsync(options.ModelName, cancellationToken).ConfigureAwait(false);
-        var small = codec.Decode(await store.LoadAsync(models.Small.Name, models.Small.Version, cancellationToken).ConfigureAwait(false));
-        var judge = codec.Decode(await store.LoadAsync(models.Judge.Name, models.Judge.Version, cancellationToken).ConfigureAwait(false));
         // Three models over the calibration rows: CPU-bound for a second or more, off the caller's thread.
-        var calibrated = await Task.Run(() => source.Calibrator.Calibrate(small, judge), cancellationToken).ConfigureAwait(false);
+        var calibrated = await Task.Run(() => source.Calibrator.Calibrate(models.SmallClassifier, models.JudgeClassifier), cancellationToken).ConfigureAwait(false);
         logger.LogInformation(
             "Calibrated the threshold ({Rule}) on {Rows} rows: {Threshold}, promising a large share of {Share:P2} and accuracy {Accuracy:P2} (large only {LargeOnly:P2}, small only {SmallOnly:P2}).",
             source.Calibrator.Rule, calibrated.Count, calibrated.Epsilon, calibrated.ExpectedLargeShare, calibrated.ExpectedAccuracy, calibrated.LargeOnlyAccuracy, calibrated.SmallOnlyAccuracy);

@@ -64,7 +64,7 @@ public sealed class EmbeddedModelSource : IServingModelSource
             ModelSeries.Judge(modelName), "judge", () => Scaled(KanClassifier.CreateRandom(new KanNetwork(_data.Value.Plan.Judge), _options.Seed)), cancellationToken).ConfigureAwait(false);
         var small = await NewestOrTrainAsync(
             ModelSeries.Small(modelName), "small model", () => Scaled(MlpClassifier.CreateRandom(_data.Value.Plan.SmallModel, _options.Seed)), cancellationToken).ConfigureAwait(false);
-        return new InitialModels(judge, small);
+        return new InitialModels(judge.Stored, small.Stored, judge.Classifier, small.Classifier);
     }
 
     public ILargeModel OpenLargeModel() =>
@@ -113,7 +113,7 @@ public sealed class EmbeddedModelSource : IServingModelSource
     private ITrainableClassifier Scaled(ITrainableClassifier model) =>
         _data.Value.Scaling.IsIdentity ? model : ScaledInputClassifier.Wrap(model, _data.Value.Scaling);
 
-    private async Task<StoredModel> NewestOrTrainAsync<TClassifier>(
+    private async Task<(StoredModel Stored, IClassifier Classifier)> NewestOrTrainAsync<TClassifier>(
         string series, string what, Func<TClassifier> start, CancellationToken cancellationToken)
         where TClassifier : ITrainableClassifier
     {
@@ -122,9 +122,9 @@ public sealed class EmbeddedModelSource : IServingModelSource
         {
             try
             {
-                _codec.Decode(await _store.LoadAsync(series, versions[i].Version, cancellationToken).ConfigureAwait(false));
+                var cached = _codec.Decode(await _store.LoadAsync(series, versions[i].Version, cancellationToken).ConfigureAwait(false));
                 _logger.LogInformation("Using the cached {Series} version {Version}.", series, versions[i].Version);
-                return versions[i];
+                return (versions[i], cached);
             }
             catch (Exception e) when (e is ModelStoreException or InvalidDataException)
             {
@@ -135,7 +135,7 @@ public sealed class EmbeddedModelSource : IServingModelSource
         // Training is CPU-bound for seconds to minutes: off the caller's thread (a silo's start-up).
         var trained = await Task.Run(() => Train(start(), what, cancellationToken), cancellationToken).ConfigureAwait(false);
         var accuracy = trained.Accuracy(CheckSet, _options.TrainingThreads);
-        return await _store.SaveAsync(series, _codec.Encode(trained), accuracy, cancellationToken).ConfigureAwait(false);
+        return (await _store.SaveAsync(series, _codec.Encode(trained), accuracy, cancellationToken).ConfigureAwait(false), trained);
     }
 
     private TClassifier Train<TClassifier>(TClassifier start, string what, CancellationToken cancellationToken)

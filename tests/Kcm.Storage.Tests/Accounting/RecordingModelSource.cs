@@ -16,9 +16,12 @@ namespace Kcm.Storage.Tests.Accounting;
 /// </summary>
 public sealed class RecordingModelSource(IModelStore store, SafetensorsClassifierCodec codec, TrainingLog log) : IServingModelSource
 {
-    public async Task<InitialModels> CreateInitialModelsAsync(string modelName, CancellationToken cancellationToken) => new(
-        await NewestOrStoreAsync(ModelSeries.Judge(modelName), KanClassifier.CreateRandom(KanNetwork.DefaultJudge, 1), cancellationToken),
-        await NewestOrStoreAsync(ModelSeries.Small(modelName), MlpClassifier.CreateRandom(MlpNetwork.DefaultSmallModel, 1), cancellationToken));
+    public async Task<InitialModels> CreateInitialModelsAsync(string modelName, CancellationToken cancellationToken)
+    {
+        var (judge, judgeClassifier) = await NewestOrStoreAsync(ModelSeries.Judge(modelName), KanClassifier.CreateRandom(KanNetwork.DefaultJudge, 1), cancellationToken);
+        var (small, smallClassifier) = await NewestOrStoreAsync(ModelSeries.Small(modelName), MlpClassifier.CreateRandom(MlpNetwork.DefaultSmallModel, 1), cancellationToken);
+        return new InitialModels(judge, small, judgeClassifier, smallClassifier);
+    }
 
     public ILargeModel OpenLargeModel() => throw new NotSupportedException("The accounting test's silos have no large model.");
 
@@ -60,9 +63,11 @@ public sealed class RecordingModelSource(IModelStore store, SafetensorsClassifie
         }
     }
 
-    private async Task<StoredModel> NewestOrStoreAsync(string series, IClassifier initial, CancellationToken cancellationToken)
+    private async Task<(StoredModel Stored, IClassifier Classifier)> NewestOrStoreAsync(string series, IClassifier initial, CancellationToken cancellationToken)
     {
         var stored = await store.ListAsync(series, cancellationToken);
-        return stored.Count > 0 ? stored[^1] : await store.SaveAsync(series, codec.Encode(initial), double.NaN, cancellationToken);
+        return stored.Count > 0
+            ? (stored[^1], codec.Decode(await store.LoadAsync(series, stored[^1].Version, cancellationToken)))
+            : (await store.SaveAsync(series, codec.Encode(initial), double.NaN, cancellationToken), initial);
     }
 }

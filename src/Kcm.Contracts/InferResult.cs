@@ -6,7 +6,7 @@ namespace Kcm.Contracts;
 /// <param name="Label">The predicted class.</param>
 /// <param name="Probabilities">Class probabilities; only when the request asked for them (omitted from the JSON otherwise).</param>
 /// <param name="Route">Which model answered.</param>
-/// <param name="JudgeConfidence">The judge's confidence that the small model is right for this sample.</param>
+/// <param name="JudgeConfidence">The routing score compared with the threshold: by default the judge's confidence (max softmax); see the model's routing_score.</param>
 /// <param name="SmallModelVersion">The small model version the judge and small route used.</param>
 /// <param name="Hint">Large route only: whether the large model read the small model's probabilities ("used", "unused"); null on the small route.</param>
 /// <param name="LatencyMs">Server-side time spent on this sample's batch, in milliseconds.</param>

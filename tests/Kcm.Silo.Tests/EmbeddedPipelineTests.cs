@@ -16,6 +16,19 @@ namespace Kcm.Silo.Tests;
 public sealed class EmbeddedPipelineTests(ITestOutputHelper output)
 {
     [Fact]
+    public async Task ASiloConfiguredForTheEnsembleScore_PublishesItWithTheThreshold_AndTheModelSaysSo()
+    {
+        await using var silo = await TestSilo.StartAsync(new Dictionary<string, string> { ["Kcm:Calibration:Score"] = "Ensemble" });
+
+        var model = await silo.GetModelAsync();
+        var answer = await silo.InferOkAsync(FashionMnist.LoadTest().Slice(0, 8).Row(3).ToArray());
+
+        Assert.Equal("ensemble", model.RoutingScore);
+        // The mean of two probabilities of one class: never above 1, and above 0 for a class the small model answers.
+        Assert.InRange(Assert.Single(answer.Results).JudgeConfidence, 1e-6, 1.0);
+    }
+
+    [Fact]
     public async Task EmbeddedSilo_ServesThroughItsGrains_ThresholdAndDistillationGoThroughTheRegistry()
     {
         var test = FashionMnist.LoadTest().Slice(0, 200);
@@ -40,6 +53,7 @@ public sealed class EmbeddedPipelineTests(ITestOutputHelper output)
         Assert.Equal(QuickModels.HintInput, model.LargeModel.HintInput);
         Assert.Equal(QuickModels.LargeModelFile, model.LargeModel.Name);
         Assert.Equal(1, model.SmallModel.CurrentVersion);
+        Assert.Equal("judge_max_softmax", model.RoutingScore);
         Assert.InRange(Assert.Single(model.SmallModel.Versions).CheckAccuracy, 0.6, 1.0);
         Assert.Equal(test.Count, model.Routing.RequestsSmall + model.Routing.RequestsLarge);
         Assert.Equal(large.Count, model.Routing.RequestsLarge);

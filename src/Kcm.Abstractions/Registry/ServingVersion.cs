@@ -4,7 +4,7 @@ namespace Kcm.Abstractions.Registry;
 /// <param name="Version">Monotonic per model, from 1.</param>
 /// <param name="Small">The small model's stored weights.</param>
 /// <param name="Judge">The judge's stored weights.</param>
-/// <param name="Threshold">The judge confidence at or above which the small model answers.</param>
+/// <param name="Threshold">The routing score (<see cref="Score"/>) at or above which the small model answers.</param>
 /// <param name="CreatedUtc">When it was published.</param>
 /// <param name="Reason">Why it was published (first start, distillation round, rollback, threshold), for people.</param>
 [GenerateSerializer, Immutable, Alias("kcm.serving-version")]
@@ -17,4 +17,8 @@ public sealed record ServingVersion(
     /// </summary>
     [Id(6)]
     public double? CalibratedLargeShare { get; init; }
+
+    /// <summary>The per-row score <see cref="Threshold"/> is compared with (versions from before it was recorded: the judge's max softmax).</summary>
+    [Id(7)]
+    public RoutingScore Score { get; init; }
 }

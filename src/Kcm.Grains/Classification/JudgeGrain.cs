@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
 using Kcm.Abstractions.Classification;
+using Kcm.Abstractions.Registry;
 using Kcm.Core.Numerics;
 using Kcm.Core.Routing;
 using Kcm.Grains.Hosting;
+using Kcm.Grains.Registry;
 using Kcm.Grains.Serving;
 using Kcm.Grains.Telemetry;
 using Kcm.Placement;
@@ -13,7 +15,8 @@ using Orleans.Concurrency;
 namespace Kcm.Grains.Classification;
 
 /// <summary>
-/// Scores a batch with the judge of this silo's serving snapshot and routes it by the rule the evaluation uses
+/// Scores a batch with the judge of this silo's serving snapshot (by the version's <see cref="RoutingScore"/>: the
+/// judge's max softmax unless calibrated for another) and routes it by the rule the evaluation uses
 /// (<see cref="ThresholdPolicy"/>): rows at or above the threshold are answered by the small model, the rest by the
 /// large model with the small model's probabilities as the hint. Stateless workers on gpu silos (key: model name).
 /// The small model runs in <see cref="ISmallModelGrain"/>, a stateless worker beside this one, on every row (its
@@ -121,7 +124,7 @@ public sealed class JudgeGrain(
         var routes = ArrayPool<RouteTarget>.Shared.Rent(rows);
         try
         {
-            Score(snapshot, batch.Features, rows, judgeProbabilities, confidences);
+            Score(snapshot, batch.Features, rows, judgeProbabilities, smallProbabilities, confidences);
             var smallDone = time.GetTimestamp();
 
             // The route of every row is decided here, once, by the routing rule; everything below follows it.
@@ -214,16 +217,17 @@ public sealed class JudgeGrain(
         }
     }
 
-    private void Score(ServingSnapshot snapshot, float[] features, int rows, float[] probabilities, float[] confidences)
+    private void Score(ServingSnapshot snapshot, float[] features, int rows, float[] probabilities, float[] smallProbabilities, float[] confidences)
     {
         var classes = snapshot.ClassCount;
+        var score = snapshot.Version.Score.ToServingScore();
         snapshot.Judge.Logits(features, rows, probabilities.AsSpan(0, rows * classes));
         for (var i = 0; i < rows; i++)
         {
             var row = probabilities.AsSpan(i * classes, classes);
             // Max-subtracted softmax: logits above ~88 overflow a plain exp to NaN.
             Softmax.Apply(row, row);
-            confidences[i] = TensorPrimitives.Max(row);
+            confidences[i] = ServingScores.Of(score, row, smallProbabilities.AsSpan(i * classes, classes));
             if (float.IsFinite(confidences[i]))
             {
                 instruments.JudgeConfidence.Record(confidences[i]);

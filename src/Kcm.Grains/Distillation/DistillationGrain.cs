@@ -274,7 +274,7 @@ public sealed class DistillationGrain(
             return Result(DistillationOutcome.Rejected, incumbent, null, count, small, small.Reason, null, judgeDetail);
         }
 
-        var (threshold, calibratedShare) = await CalibrateAsync(
+        var (threshold, calibratedShare, score) = await CalibrateAsync(
             incumbent, smallAccepted ? small.Candidate! : smallModel, judgeAccepted ? judge!.Candidate! : judgeModel);
         PendingPublication candidate;
         try
@@ -283,6 +283,7 @@ public sealed class DistillationGrain(
             {
                 Threshold = threshold,
                 CalibratedLargeShare = calibratedShare,
+                Score = score,
                 Round = Stored.LastRound + 1,
                 Small = smallAccepted
                     ? (await store.SaveAsync(ModelSeries.Small(model), codec.Encode(small.Candidate!), small.CheckAccuracyAfter ?? 0, CancellationToken.None)).ToStoredWeights()
@@ -399,11 +400,11 @@ public sealed class DistillationGrain(
     /// calibration rows when the serving threshold is a calibrated one; the serving threshold, uncalibrated, when it was
     /// set by hand (an operator's choice stays until they change it). A calibration that fails keeps the serving threshold.
     /// </summary>
-    private async Task<(double? Threshold, double? CalibratedLargeShare)> CalibrateAsync(ServingVersion incumbent, IClassifier small, IClassifier judge)
+    private async Task<(double? Threshold, double? CalibratedLargeShare, RoutingScore Score)> CalibrateAsync(ServingVersion incumbent, IClassifier small, IClassifier judge)
     {
         if (incumbent.CalibratedLargeShare is null)
         {
-            return (null, null);
+            return (null, null, incumbent.Score);
         }
 
         try
@@ -413,12 +414,12 @@ public sealed class DistillationGrain(
             logger.LogInformation(
                 "Re-calibrated the threshold ({Rule}) for the round's models: {Before} -> {Threshold}, large share {Share:P2}, accuracy {Accuracy:P2} on {Rows} rows.",
                 source.Calibrator.Rule, incumbent.Threshold, calibrated.Epsilon, calibrated.ExpectedLargeShare, calibrated.ExpectedAccuracy, calibrated.Count);
-            return (source.Calibrator.ServingThreshold(calibrated), calibrated.ExpectedLargeShare);
+            return (source.Calibrator.ServingThreshold(calibrated), calibrated.ExpectedLargeShare, source.Calibrator.Score.ToRoutingScore());
         }
         catch (Exception e)
         {
             logger.LogError(e, "Re-calibrating the threshold failed; the round publishes with the serving threshold {Threshold}.", incumbent.Threshold);
-            return (incumbent.Threshold, incumbent.CalibratedLargeShare);
+            return (incumbent.Threshold, incumbent.CalibratedLargeShare, incumbent.Score);
         }
     }
 
@@ -429,11 +430,11 @@ public sealed class DistillationGrain(
             ?? throw new InvalidOperationException($"Model '{this.GetPrimaryKeyString()}' has no serving version to publish a distilled candidate after.");
         // A candidate calibrated while a calibrated threshold serves brings its own. Otherwise the threshold serving
         // now stays (an operator may have set it while the round trained), uncalibrated for these models.
-        var (threshold, share) = candidate.Threshold is { } calibrated && current.CalibratedLargeShare is not null
-            ? (calibrated, candidate.CalibratedLargeShare)
-            : (current.Threshold, (double?)null);
+        var (threshold, share, score) = candidate.Threshold is { } calibrated && current.CalibratedLargeShare is not null
+            ? (calibrated, candidate.CalibratedLargeShare, candidate.Score)
+            : (current.Threshold, (double?)null, current.Score);
         var serving = await registry.PublishAsync(
-            new ServingProposal(candidate.Small, candidate.Judge, threshold, $"distillation round {candidate.Round}") { CalibratedLargeShare = share });
+            new ServingProposal(candidate.Small, candidate.Judge, threshold, $"distillation round {candidate.Round}") { CalibratedLargeShare = share, Score = score });
         var before = Stored.Copy();
         Stored.Pending = null;
         await WriteAsync(before);

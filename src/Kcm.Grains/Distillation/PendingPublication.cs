@@ -28,4 +28,8 @@ public sealed class PendingPublication
     /// <summary>The calibration rows' share <see cref="Threshold"/> sends to the large model.</summary>
     [Id(4)]
     public double? CalibratedLargeShare { get; set; }
+
+    /// <summary>The per-row score <see cref="Threshold"/> is for.</summary>
+    [Id(5)]
+    public RoutingScore Score { get; set; }
 }

@@ -47,7 +47,7 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
     public Task<ServingVersion> PublishAsync(ServingProposal proposal)
     {
         Check(proposal);
-        return AppendAsync(proposal.Small, proposal.Judge, proposal.Threshold, proposal.CalibratedLargeShare, proposal.Reason);
+        return AppendAsync(proposal.Small, proposal.Judge, proposal.Threshold, proposal.CalibratedLargeShare, proposal.Score, proposal.Reason);
     }
 
     public Task<ServingVersion> SeedAsync(ServingProposal proposal)
@@ -55,7 +55,7 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
         Check(proposal);
         return Current is { } current
             ? Task.FromResult(current)
-            : AppendAsync(proposal.Small, proposal.Judge, proposal.Threshold, proposal.CalibratedLargeShare, proposal.Reason);
+            : AppendAsync(proposal.Small, proposal.Judge, proposal.Threshold, proposal.CalibratedLargeShare, proposal.Score, proposal.Reason);
     }
 
     public Task<ServingVersion> RollbackAsync(int? version)
@@ -82,15 +82,15 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
 
         // A rollback is a new version serving the old weights and threshold: numbers only grow, so every silo swaps.
         return AppendAsync(
-            target.Small, target.Judge, target.Threshold, target.CalibratedLargeShare, string.Create(CultureInfo.InvariantCulture, $"rollback to version {target.Version}"));
+            target.Small, target.Judge, target.Threshold, target.CalibratedLargeShare, target.Score, string.Create(CultureInfo.InvariantCulture, $"rollback to version {target.Version}"));
     }
 
     public Task<ServingVersion> SetThresholdAsync(double threshold)
     {
         CheckThreshold(threshold);
         var current = Current ?? throw new InvalidOperationException($"Model '{this.GetPrimaryKeyString()}' has no serving version to change the threshold of.");
-        // Set by hand: not calibrated, so distillation rounds keep it instead of re-calibrating.
-        return AppendAsync(current.Small, current.Judge, threshold, null, string.Create(CultureInfo.InvariantCulture, $"threshold {current.Threshold} -> {threshold}"));
+        // Set by hand: not calibrated, so distillation rounds keep it instead of re-calibrating; compared with the same score.
+        return AppendAsync(current.Small, current.Judge, threshold, null, current.Score, string.Create(CultureInfo.InvariantCulture, $"threshold {current.Threshold} -> {threshold}"));
     }
 
     public Task SubscribeAsync(IServingVersionObserver observer)
@@ -107,10 +107,13 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
         return Task.CompletedTask;
     }
 
-    private async Task<ServingVersion> AppendAsync(StoredWeights small, StoredWeights judge, double threshold, double? calibratedLargeShare, string reason)
+    private async Task<ServingVersion> AppendAsync(StoredWeights small, StoredWeights judge, double threshold, double? calibratedLargeShare, RoutingScore score, string reason)
     {
         var state = _state.State;
-        var next = new ServingVersion(state.LastVersion + 1, small, judge, threshold, _time.GetUtcNow(), reason) { CalibratedLargeShare = calibratedLargeShare };
+        var next = new ServingVersion(state.LastVersion + 1, small, judge, threshold, _time.GetUtcNow(), reason)
+        {
+            CalibratedLargeShare = calibratedLargeShare, Score = score,
+        };
         state.History.Add(next);
         if (state.History.Count > _options.HistoryLength)
         {
@@ -130,8 +133,8 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
         }
 
         _logger.LogInformation(
-            "Model {Model} serving version {Version}: small {Small}, judge {Judge}, threshold {Threshold}, calibrated large share {CalibratedLargeShare} ({Reason}).",
-            this.GetPrimaryKeyString(), next.Version, small.Version, judge.Version, threshold, calibratedLargeShare?.ToString("F4", CultureInfo.InvariantCulture) ?? "none (set by hand)", reason);
+            "Model {Model} serving version {Version}: small {Small}, judge {Judge}, threshold {Threshold} on {Score}, calibrated large share {CalibratedLargeShare} ({Reason}).",
+            this.GetPrimaryKeyString(), next.Version, small.Version, judge.Version, threshold, score, calibratedLargeShare?.ToString("F4", CultureInfo.InvariantCulture) ?? "none (set by hand)", reason);
         // One-way calls: queued to each silo and never awaited here.
         _observers.Notify(observer => { _ = observer.OnPublishedAsync(next); });
         return next;
@@ -146,6 +149,11 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
         if (proposal.CalibratedLargeShare is { } share && !(share is >= 0 and <= 1))
         {
             throw new ArgumentException($"The proposal's calibrated large share must be in [0, 1] (was {share}).", nameof(proposal));
+        }
+
+        if (!Enum.IsDefined(proposal.Score))
+        {
+            throw new ArgumentException($"The proposal's routing score {proposal.Score} is not one this silo knows.", nameof(proposal));
         }
     }
 

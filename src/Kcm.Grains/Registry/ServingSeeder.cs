@@ -27,7 +27,7 @@ public sealed class ServingSeeder(IServingModelSource source, ServingOptions opt
         var proposal = new ServingProposal(
             models.Small.ToStoredWeights(), models.Judge.ToStoredWeights(), source.Calibrator.ServingThreshold(calibrated), $"first start, threshold by {source.Calibrator.Rule}")
         {
-            CalibratedLargeShare = calibrated.ExpectedLargeShare,
+            CalibratedLargeShare = calibrated.ExpectedLargeShare, Score = source.Calibrator.Score.ToRoutingScore(),
         };
         return await registry.SeedAsync(proposal).ConfigureAwait(false);
     }

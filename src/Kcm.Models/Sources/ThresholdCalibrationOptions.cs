@@ -32,6 +32,15 @@ public sealed class ThresholdCalibrationOptions
     /// <value>Default 0.98; strictly between 0 and 1.</value>
     public double Epsilon { get; set; } = 0.98;
 
+    /// <summary>
+    /// The per-row score the threshold is calibrated for and compared with: JudgeMaxSoftmax (the judge's max softmax,
+    /// the paper's rule), JudgeAgreement (the judge's probability of the small model's answer) or Ensemble (the mean of
+    /// the judge's and the small model's probabilities of the small model's answer). Published with the threshold, so
+    /// every silo routes a version by its own score.
+    /// </summary>
+    /// <value>Default JudgeMaxSoftmax.</value>
+    public ServingScore Score { get; set; } = ServingScore.JudgeMaxSoftmax;
+
     /// <summary>The rule's parameter as <see cref="ThresholdCalibration.Choose"/> takes it (a tolerance as a fraction).</summary>
     public double Parameter => Rule switch
     {
@@ -40,13 +49,20 @@ public sealed class ThresholdCalibrationOptions
         _ => Epsilon,
     };
 
-    /// <summary>The rule and its parameter, for logs and reasons: "tolerance 0.1 points", "budget 0.3", "fixed 0.98".</summary>
-    public string Describe() => Rule switch
+    /// <summary>
+    /// The rule and its parameter, for logs and reasons: "tolerance 0.1 points", "budget 0.3", "fixed 0.98"; followed by
+    /// the score when it is not the judge's max softmax ("tolerance 0.1 points on Ensemble").
+    /// </summary>
+    public string Describe()
     {
-        CalibrationRule.AccuracyTolerance => string.Create(CultureInfo.InvariantCulture, $"tolerance {TolerancePoints} points"),
-        CalibrationRule.LargeBudget => string.Create(CultureInfo.InvariantCulture, $"budget {Budget}"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"fixed {Epsilon}"),
-    };
+        var rule = Rule switch
+        {
+            CalibrationRule.AccuracyTolerance => string.Create(CultureInfo.InvariantCulture, $"tolerance {TolerancePoints} points"),
+            CalibrationRule.LargeBudget => string.Create(CultureInfo.InvariantCulture, $"budget {Budget}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"fixed {Epsilon}"),
+        };
+        return Score == ServingScore.JudgeMaxSoftmax ? rule : $"{rule} on {Score}";
+    }
 
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid field.</summary>
     public void Validate()
@@ -55,6 +71,11 @@ public sealed class ThresholdCalibrationOptions
         if (!Enum.IsDefined(Rule))
         {
             problems.Add($"{SectionName}:{nameof(Rule)} must be AccuracyTolerance, LargeBudget or FixedEpsilon (was {Rule}).");
+        }
+
+        if (!Enum.IsDefined(Score))
+        {
+            problems.Add($"{SectionName}:{nameof(Score)} must be JudgeMaxSoftmax, JudgeAgreement or Ensemble (was {Score}).");
         }
 
         if (!(TolerancePoints is >= 0 and <= 100))

@@ -8,8 +8,8 @@ namespace Kcm.Models.Sources;
 
 /// <summary>
 /// Chooses the serving threshold for a small model and judge: runs the judge, the small model and the large model
-/// (reading the small model's probabilities as its hint, as when serving) over the calibration rows, and applies
-/// <see cref="ThresholdCalibrationOptions"/>' rule. The rows must be ones the large model never trained on, or the
+/// (reading the small model's probabilities as its hint, as when serving) over the calibration rows, scores each row
+/// as the judge grain will (<see cref="ServingScores"/>), and applies <see cref="ThresholdCalibrationOptions"/>' rule. The rows must be ones the large model never trained on, or the
 /// promised share and accuracy are optimistic. CPU-bound, on the calling thread; seconds for a few thousand rows.
 /// </summary>
 public sealed class ThresholdCalibrator(Func<Dataset> rows, ThresholdCalibrationOptions options, Func<ILargeModel> openLargeModel)
@@ -27,6 +27,9 @@ public sealed class ThresholdCalibrator(Func<Dataset> rows, ThresholdCalibration
     /// <summary>The rule and its parameter (<see cref="ThresholdCalibrationOptions.Describe"/>).</summary>
     public string Rule => options.Describe();
 
+    /// <summary>The per-row score the thresholds are calibrated for (published with them).</summary>
+    public ServingScore Score => options.Score;
+
     /// <summary>The threshold and what it promises on the calibration rows.</summary>
     /// <exception cref="InvalidDataException">A model does not fit the calibration rows (features or classes).</exception>
     public CalibratedThreshold Calibrate(IClassifier small, IClassifier judge)
@@ -37,7 +40,7 @@ public sealed class ThresholdCalibrator(Func<Dataset> rows, ThresholdCalibration
         using var large = openLargeModel();
         var features = data.FeatureCount;
         var classes = small.ClassCount;
-        if (small.InputSize != features || judge.InputSize != features || large.InputSize != features || large.ClassCount != classes)
+        if (small.InputSize != features || judge.InputSize != features || large.InputSize != features || large.ClassCount != classes || judge.ClassCount != classes)
         {
             throw new InvalidDataException(
                 $"The models do not fit the calibration rows ({features} features): small {small.InputSize} -> {classes}, judge {judge.InputSize} -> {judge.ClassCount}, "
@@ -48,7 +51,7 @@ public sealed class ThresholdCalibrator(Func<Dataset> rows, ThresholdCalibration
         var smallCorrect = new bool[data.Count];
         var largeCorrect = new bool[data.Count];
         var smallProbabilities = ArrayPool<float>.Shared.Rent(BatchRows * classes);
-        var judgeProbabilities = ArrayPool<float>.Shared.Rent(BatchRows * judge.ClassCount);
+        var judgeProbabilities = ArrayPool<float>.Shared.Rent(BatchRows * classes);
         var largeLogits = ArrayPool<float>.Shared.Rent(BatchRows * classes);
         try
         {
@@ -64,8 +67,8 @@ public sealed class ThresholdCalibrator(Func<Dataset> rows, ThresholdCalibration
                     var label = data.Labels[start + i];
                     smallCorrect[start + i] = ArgMax(smallProbabilities.AsSpan(i * classes, classes)) == label;
                     largeCorrect[start + i] = ArgMax(largeLogits.AsSpan(i * classes, classes)) == label;
-                    var judgeRow = judgeProbabilities.AsSpan(i * judge.ClassCount, judge.ClassCount);
-                    confidences[start + i] = judgeRow[ArgMax(judgeRow)];
+                    confidences[start + i] = ServingScores.Of(
+                        options.Score, judgeProbabilities.AsSpan(i * classes, classes), smallProbabilities.AsSpan(i * classes, classes));
                 }
             }
         }

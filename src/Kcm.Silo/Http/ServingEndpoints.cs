@@ -149,10 +149,18 @@ internal static class ServingEndpoints
             new SmallModelInfo(current.Small.Version, SmallVersions(history, current)),
             new RoutingInfo(state.SmallCount, state.LargeCount, state.LargeShare, state.WindowSeconds),
             new LargeModelInfo(description.Name, description.HintInput),
-            current.CalibratedLargeShare);
+            current.CalibratedLargeShare,
+            WireName(current.Score));
         context.Response.ContentType = KcmMediaTypes.Json;
         await JsonSerializer.SerializeAsync(context.Response.Body, info, KcmJsonContext.Default.ModelInfo, context.RequestAborted).ConfigureAwait(false);
     }
+
+    private static string WireName(RoutingScore score) => score switch
+    {
+        RoutingScore.JudgeAgreement => "judge_agreement",
+        RoutingScore.Ensemble => "ensemble",
+        _ => "judge_max_softmax",
+    };
 
     /// <summary>
     /// The small model versions the registry keeps, oldest first, one entry each: the wire speaks of small model

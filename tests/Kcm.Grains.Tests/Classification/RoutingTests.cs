@@ -92,12 +92,74 @@ public sealed class RoutingTests(ServingClusterFixture fixture)
         Assert.Empty(noRows.Labels);
     }
 
-    private async Task<ServingVersion> ServeThresholdAsync(IModelRegistryGrain registry, double threshold)
+    [Fact]
+    public async Task AVersionCalibratedForTheEnsembleScore_RoutesByIt_KeepsItUnderAHandSetThreshold_AndARollbackRestoresTheScoreBefore()
     {
-        var version = await registry.SetThresholdAsync(threshold);
+        var registry = Serving.Client.GetGrain<IModelRegistryGrain>(ServingCluster.Model);
+        var judge = Serving.Client.GetGrain<IJudgeGrain>(ServingCluster.Model);
+        var features = TestImages.Rows(300, Rows);
+        var before = (await registry.GetCurrentAsync())!;
+        var reference = await ReferenceScoresAsync(before, features);
+        // The ensemble's median as the threshold: half the rows each way by the ensemble, a split the judge alone does not give.
+        var threshold = Math.Round(reference.Ensemble.Order().ElementAt(Rows / 2), 6);
+        var published = await ServeAsync(registry, () => registry.PublishAsync(
+            new ServingProposal(before.Small, before.Judge, threshold, "ensemble test") { CalibratedLargeShare = 0.5, Score = RoutingScore.Ensemble }));
+
+        var result = await judge.ClassifyAsync(new ClassifyBatch(features, Rows));
+
+        Assert.Equal(RoutingScore.Ensemble, published.Score);
+        Assert.Equal(ClassifyStatus.Completed, result.Status);
+        for (var i = 0; i < Rows; i++)
+        {
+            Assert.Equal(reference.Ensemble[i], result.Confidences[i], 1e-5f);
+            Assert.Equal(reference.Ensemble[i] >= threshold ? SampleRoute.Small : SampleRoute.Large, result.Routes[i]);
+        }
+
+        var expectedByJudgeAlone = reference.JudgeMax.Select(c => c >= threshold ? SampleRoute.Small : SampleRoute.Large);
+        Assert.NotEqual(expectedByJudgeAlone, result.Routes);
+
+        var handSet = await ServeAsync(registry, () => registry.SetThresholdAsync(0.5));
+        Assert.Equal(RoutingScore.Ensemble, handSet.Score);
+        var rolledBack = await ServeAsync(registry, () => registry.RollbackAsync(before.Version));
+        Assert.Equal(before.Score, rolledBack.Score);
+        var afterRollback = await judge.ClassifyAsync(new ClassifyBatch(features, Rows));
+        Assert.Equal(reference.JudgeMax, afterRollback.Confidences, (a, b) => Math.Abs(a - b) < 1e-5f);
+    }
+
+    private Task<ServingVersion> ServeThresholdAsync(IModelRegistryGrain registry, double threshold) =>
+        ServeAsync(registry, () => registry.SetThresholdAsync(threshold));
+
+    private async Task<ServingVersion> ServeAsync(IModelRegistryGrain registry, Func<Task<ServingVersion>> publish)
+    {
+        var version = await publish();
         await Serving.WaitUntilAsync(
             s => s.GetRequiredService<Serving.ServingSnapshotHolder>().Current?.Version.Version >= version.Version, TimeSpan.FromSeconds(5), "serving the new threshold");
         return version;
+    }
+
+    /// <summary>Per row, the judge's max softmax and the mean of the judge's and small model's probabilities of the small model's answer.</summary>
+    private static async Task<(float[] JudgeMax, float[] Ensemble)> ReferenceScoresAsync(ServingVersion version, float[] features)
+    {
+        var store = new LocalDirectoryModelStore(TestModelStore.Root, 50);
+        var codec = new SafetensorsClassifierCodec();
+        var judge = codec.Decode(await store.LoadAsync(version.Judge.Series, version.Judge.Version, default));
+        var small = codec.Decode(await store.LoadAsync(version.Small.Series, version.Small.Version, default));
+        var rows = features.Length / judge.InputSize;
+        var classes = judge.ClassCount;
+        var judged = new float[rows * classes];
+        var smallProbabilities = new float[rows * classes];
+        judge.Probabilities(features, rows, judged);
+        small.Probabilities(features, rows, smallProbabilities);
+        var judgeMax = new float[rows];
+        var ensemble = new float[rows];
+        for (var i = 0; i < rows; i++)
+        {
+            var answer = TensorPrimitives.IndexOfMax(smallProbabilities.AsSpan(i * classes, classes));
+            judgeMax[i] = TensorPrimitives.Max(judged.AsSpan(i * classes, classes));
+            ensemble[i] = (judged[(i * classes) + answer] + smallProbabilities[(i * classes) + answer]) / 2;
+        }
+
+        return (judgeMax, ensemble);
     }
 
     /// <summary>

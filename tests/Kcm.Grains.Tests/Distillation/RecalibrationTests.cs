@@ -36,8 +36,10 @@ public sealed class RecalibrationTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_store, recursive: true);
 
-    [Fact]
-    public async Task AnAcceptedRound_PublishesTheRecalibratedThreshold_WithItsModels_OnEverySilo()
+    [Theory]
+    [InlineData(RoutingScore.JudgeMaxSoftmax)]
+    [InlineData(RoutingScore.Ensemble)]
+    public async Task AnAcceptedRound_PublishesTheRecalibratedThreshold_WithItsModelsAndScore_OnEverySilo(RoutingScore score)
     {
         await using var serving = await ServingCluster.StartAsync(
             new SharedGrainRecords(),
@@ -45,6 +47,7 @@ public sealed class RecalibrationTests(ITestOutputHelper output) : IDisposable
             {
                 ["Kcm:Calibration:Rule"] = "AccuracyTolerance",
                 ["Kcm:Calibration:TolerancePoints"] = "3",
+                ["Kcm:Calibration:Score"] = score.ToString(),
                 // The shipped large model (92% on Fashion-MNIST): the test fixture's echoes its hint, so it never beats the small model.
                 ["Kcm:Embedded:LargeModelPath"] = RepositoryRoot.Combine("models", "fashion-cnn.onnx"),
                 ["Kcm:Embedded:HintInputName"] = null,
@@ -59,6 +62,7 @@ public sealed class RecalibrationTests(ITestOutputHelper output) : IDisposable
         var registry = serving.Client.GetGrain<IModelRegistryGrain>(ServingCluster.Model);
         var first = (await registry.GetCurrentAsync())!;
         Assert.NotNull(first.CalibratedLargeShare);
+        Assert.Equal(score, first.Score);
         Assert.Equal(first.CalibratedLargeShare, CalibratedShares(serving));
 
         // The calibrator's own answer for the first models is the threshold the first version serves.
@@ -77,6 +81,7 @@ public sealed class RecalibrationTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(first.Version + 1, published.Version);
         Assert.NotEqual(first.Small, published.Small);
         Assert.NotEqual(first.Threshold, published.Threshold);
+        Assert.Equal(score, published.Score);
         output.WriteLine($"calibrated: threshold {first.Threshold} -> {published.Threshold}, large share {first.CalibratedLargeShare} -> {published.CalibratedLargeShare}");
         Assert.True(published.CalibratedLargeShare > first.CalibratedLargeShare + 0.2, $"calibrated large share {first.CalibratedLargeShare} -> {published.CalibratedLargeShare}");
         var (newSmall, newJudge) = await DecodeAsync(serving, published);
@@ -95,7 +100,7 @@ public sealed class RecalibrationTests(ITestOutputHelper output) : IDisposable
         var next = await serving.Client.GetGrain<IDistillationGrain>(ServingCluster.Model).RunRoundAsync();
         Assert.Equal(DistillationOutcome.Accepted, next.Outcome);
         var kept = (await registry.GetCurrentAsync())!;
-        Assert.Equal((0.5, (double?)null), (kept.Threshold, kept.CalibratedLargeShare));
+        Assert.Equal((0.5, (double?)null, score), (kept.Threshold, kept.CalibratedLargeShare, kept.Score));
     }
 
     /// <summary>Teacher records straight into the distiller's queue: whichever route the calibrated threshold gives the rows.</summary>

@@ -42,15 +42,17 @@ public sealed class ServingOptionsTests
     [Fact]
     public void CalibrationSettings_NameEveryBadField_AndTheToleranceIsInPoints()
     {
-        var options = new Kcm.Models.Sources.ThresholdCalibrationOptions { TolerancePoints = -1, Budget = 2, Epsilon = 1 };
+        var options = new Kcm.Models.Sources.ThresholdCalibrationOptions { TolerancePoints = -1, Budget = 2, Epsilon = 1, Score = (Kcm.Core.Routing.ServingScore)7 };
 
         var error = Assert.Throws<ArgumentException>(options.Validate);
 
         Assert.Contains("Kcm:Calibration:TolerancePoints", error.Message, StringComparison.Ordinal);
         Assert.Contains("Kcm:Calibration:Budget", error.Message, StringComparison.Ordinal);
         Assert.Contains("Kcm:Calibration:Epsilon", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Kcm:Calibration:Score must be JudgeMaxSoftmax, JudgeAgreement or Ensemble (was 7)", error.Message, StringComparison.Ordinal);
         Assert.Equal(0.001, new Kcm.Models.Sources.ThresholdCalibrationOptions().Parameter, 12);
         Assert.Equal("budget 0.3", new Kcm.Models.Sources.ThresholdCalibrationOptions { Rule = Kcm.Core.Routing.CalibrationRule.LargeBudget }.Describe());
+        Assert.Equal("tolerance 0.1 points on Ensemble", new Kcm.Models.Sources.ThresholdCalibrationOptions { Score = Kcm.Core.Routing.ServingScore.Ensemble }.Describe());
     }
 
     [Fact]

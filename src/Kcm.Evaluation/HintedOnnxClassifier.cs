@@ -6,15 +6,12 @@ namespace Kcm.Evaluation;
 
 /// <summary>
 /// An ONNX large model with two float inputs, the features (any shape with a batch axis first, e.g. [batch,1,28,28])
-/// and <see cref="HintInput"/> [batch, classes], the small model's probabilities, and one output of logits
+/// and the hint [batch, classes], the small model's probabilities (found by <see cref="HintInputDetection"/>), and logits
 /// (tools/train_fashion_hint_cnn.py). Without a hint it is given the uniform distribution, which is how it was trained
 /// to read "no hint".
 /// </summary>
 public sealed class HintedOnnxClassifier : IHintedClassifier, IDisposable
 {
-    /// <summary>The hint input's name.</summary>
-    public const string HintInput = "small_probs";
-
     private readonly OnnxBatchRunner _runner;
 
     private HintedOnnxClassifier(OnnxBatchRunner runner)
@@ -28,24 +25,17 @@ public sealed class HintedOnnxClassifier : IHintedClassifier, IDisposable
 
     public int ClassCount { get; }
 
-    /// <summary>Whether <paramref name="session"/> is a hint-reading model: two inputs, one of them <see cref="HintInput"/>, one output.</summary>
-    public static bool Reads(InferenceSession session)
+    /// <summary>Wraps a hint-reading session, whose inputs <paramref name="choice"/> names, and owns it.</summary>
+    public static HintedOnnxClassifier Create(InferenceSession session, HintInputChoice choice)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return session.InputNames.Count == 2 && session.OutputNames.Count == 1 && session.InputNames.Contains(HintInput);
-    }
-
-    /// <summary>Wraps a hint-reading session (see <see cref="Reads"/>) and owns it.</summary>
-    public static HintedOnnxClassifier Create(InferenceSession session)
-    {
-        ArgumentNullException.ThrowIfNull(session);
-        if (!Reads(session))
+        ArgumentNullException.ThrowIfNull(choice);
+        if (choice.HintInput is null)
         {
-            throw new ArgumentException($"The ONNX model does not read a '{HintInput}' hint beside one feature input (inputs: {string.Join(", ", session.InputNames)}).", nameof(session));
+            throw new ArgumentException($"The ONNX model reads no hint (inputs: {string.Join(", ", session.InputNames)}).", nameof(choice));
         }
 
-        var features = session.InputNames.Single(n => n != HintInput);
-        var runner = new OnnxBatchRunner(session, [features, HintInput], session.OutputNames[0], ownsSession: true);
+        var runner = new OnnxBatchRunner(session, [choice.ImageInput, choice.HintInput], session.OutputNames[0], ownsSession: true);
         if (runner.SampleLengthOf(1) != runner.SampleOutputLength)
         {
             runner.Dispose();

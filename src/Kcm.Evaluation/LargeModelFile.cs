@@ -9,6 +9,16 @@ public static class LargeModelFile
     public static IClassifier Load(string path, OnnxSessionOptions? options = null)
     {
         var session = OnnxSessionLoader.Load(path, options);
-        return HintedOnnxClassifier.Reads(session) ? HintedOnnxClassifier.Create(session) : new OnnxClassifier(session);
+        try
+        {
+            // The hint input is found as the silo finds it: by shape, whatever its name.
+            var choice = HintInputDetection.Choose(Path.GetFileName(path), session, configured: null);
+            return choice.HintInput is null ? new OnnxClassifier(session) : HintedOnnxClassifier.Create(session, choice);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 }

@@ -22,7 +22,7 @@ public sealed class OnnxLargeModel : ILargeModel
     /// <param name="options">The session's options.</param>
     /// <param name="hintInputName">The hint input, when the graph cannot tell (several inputs of the hint's shape); null to detect it.</param>
     /// <param name="useHint">False feeds a hint-reading model a uniform hint instead of the small model's probabilities (A/B).</param>
-    /// <exception cref="ArgumentException">See <see cref="HintInputDetection.Choose"/>.</exception>
+    /// <exception cref="ArgumentException">See <see cref="HintInputDetection.Choose(string, Microsoft.ML.OnnxRuntime.InferenceSession, string?)"/>.</exception>
     /// <exception cref="InvalidDataException">The model's inputs or output do not fit.</exception>
     public OnnxLargeModel(string path, OnnxSessionOptions options, string? hintInputName = null, bool useHint = true)
     {
@@ -30,13 +30,7 @@ public sealed class OnnxLargeModel : ILargeModel
         try
         {
             Name = Path.GetFileName(path);
-            if (session.OutputNames.Count < 1)
-            {
-                throw new InvalidDataException($"{path} must have a logits output; it has none.");
-            }
-
-            var inputs = session.InputNames.Select(n => Describe(n, session.InputMetadata[n])).ToList();
-            var choice = HintInputDetection.Choose(Name, inputs, SampleLength(session.OutputMetadata[session.OutputNames[0]]), hintInputName);
+            var choice = HintInputDetection.Choose(Name, session, hintInputName);
             HintInputName = choice.HintInput;
             _runner = new OnnxBatchRunner(
                 session, HintInputName is null ? [choice.ImageInput] : [choice.ImageInput, HintInputName], session.OutputNames[0], ownsSession: true);
@@ -97,30 +91,5 @@ public sealed class OnnxLargeModel : ILargeModel
         }
 
         return uniform.AsSpan(0, length);
-    }
-
-    private static GraphInput Describe(string name, NodeMetadata metadata) =>
-        new(name, metadata.IsTensor ? metadata.Dimensions : [], metadata.IsTensor && metadata.ElementType == typeof(float));
-
-    /// <summary>Values per sample of an output [N, ...]; 0 when a dimension past the batch is dynamic (the runner then says why).</summary>
-    private static int SampleLength(NodeMetadata output)
-    {
-        if (!output.IsTensor || output.Dimensions.Length < 2)
-        {
-            return 0;
-        }
-
-        var length = 1;
-        foreach (var dimension in output.Dimensions.AsSpan(1))
-        {
-            if (dimension <= 0)
-            {
-                return 0;
-            }
-
-            length *= dimension;
-        }
-
-        return length;
     }
 }

@@ -1,4 +1,4 @@
-namespace Kcm.Models.Large;
+namespace Kcm.Onnx;
 
 /// <summary>Which of a large model's inputs takes the image and which the hint.</summary>
 /// <param name="ImageInput">The input the samples go to.</param>

@@ -1,6 +1,4 @@
-using Kcm.Models.Large;
-
-namespace Kcm.Grains.Tests.Large;
+namespace Kcm.Onnx.Tests;
 
 /// <summary>Which graph input is the hint, from the inputs' names and shapes alone.</summary>
 public sealed class HintInputDetectionTests
@@ -61,7 +59,7 @@ public sealed class HintInputDetectionTests
     {
         var features = new GraphInput("features", [-1, 10], true);
         var error = Assert.Throws<ArgumentException>(() => HintInputDetection.Choose("m.onnx", [features, Hint], 10, null));
-        Assert.Contains("set Kcm:Embedded:HintInputName", error.Message, StringComparison.Ordinal);
+        Assert.Contains("name the one that does (Kcm:Embedded:HintInputName when serving)", error.Message, StringComparison.Ordinal);
         Assert.Contains("features [N,10], small_probs [N,10]", error.Message, StringComparison.Ordinal);
 
         // Named, the same model is served.

@@ -1,16 +1,33 @@
 using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
 
-namespace Kcm.Models.Large;
+namespace Kcm.Onnx;
 
 /// <summary>
 /// Finds a large model's hint input among its graph inputs. The model has one image input and optionally one more,
 /// the hint: a float tensor [batch, classes] taking the small model's probabilities. A configured name
 /// (<c>Kcm:Embedded:HintInputName</c>) must be one of the inputs; without one, the single input of the hint's shape
-/// besides the image is the hint, and several such inputs are ambiguous: the configuration must name one.
+/// besides the image is the hint, and several such inputs are ambiguous: the configuration must name one. The silo
+/// and the evaluation find it the same way.
 /// </summary>
 public static class HintInputDetection
 {
     private const string Setting = "Kcm:Embedded:HintInputName";
+
+    /// <summary>Picks the image and hint inputs of <paramref name="session"/>'s graph, <paramref name="model"/> in messages; the class count is its first output's values per sample.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Choose(string, IReadOnlyList{GraphInput}, int, string?)"/>.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Choose(string, IReadOnlyList{GraphInput}, int, string?)"/>, or the graph has no output.</exception>
+    public static HintInputChoice Choose(string model, InferenceSession session, string? configured)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (session.OutputNames.Count < 1)
+        {
+            throw new InvalidDataException($"{model} must have a logits output; it has none.");
+        }
+
+        var inputs = session.InputNames.Select(n => Describe(n, session.InputMetadata[n])).ToList();
+        return Choose(model, inputs, SampleLength(session.OutputMetadata[session.OutputNames[0]]), configured);
+    }
 
     /// <summary>Picks the image and hint inputs of <paramref name="model"/> (a name for messages).</summary>
     /// <param name="model">The model, named in messages (e.g. its file).</param>
@@ -45,7 +62,7 @@ public static class HintInputDetection
         if (candidates.Count > 1)
         {
             throw new ArgumentException(
-                $"{model} has {candidates.Count} inputs that could take the hint ({string.Join(", ", candidates)}; inputs: {listed}): set {Setting} to the one that does.");
+                $"{model} has {candidates.Count} inputs that could take the hint ({string.Join(", ", candidates)}; inputs: {listed}): name the one that does ({Setting} when serving).");
         }
 
         return candidates.Count == 1
@@ -59,6 +76,31 @@ public static class HintInputDetection
     {
         ArgumentNullException.ThrowIfNull(input);
         return input.IsFloatTensor && input.Dimensions.Length == 2 && classCount > 0 && input.Dimensions[1] == classCount;
+    }
+
+    private static GraphInput Describe(string name, NodeMetadata metadata) =>
+        new(name, metadata.IsTensor ? metadata.Dimensions : [], metadata.IsTensor && metadata.ElementType == typeof(float));
+
+    /// <summary>Values per sample of an output [N, ...]; 0 when a dimension past the batch is dynamic (the batch runner then says why).</summary>
+    private static int SampleLength(NodeMetadata output)
+    {
+        if (!output.IsTensor || output.Dimensions.Length < 2)
+        {
+            return 0;
+        }
+
+        var length = 1;
+        foreach (var dimension in output.Dimensions.AsSpan(1))
+        {
+            if (dimension <= 0)
+            {
+                return 0;
+            }
+
+            length *= dimension;
+        }
+
+        return length;
     }
 
     private static string SingleImage(string model, IReadOnlyList<GraphInput> inputs, GraphInput hint, string listed)

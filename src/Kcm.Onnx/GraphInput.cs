@@ -1,4 +1,4 @@
-namespace Kcm.Models.Large;
+namespace Kcm.Onnx;
 
 /// <summary>One input an ONNX graph declares, as hint detection sees it.</summary>
 /// <param name="Name">The input's name.</param>

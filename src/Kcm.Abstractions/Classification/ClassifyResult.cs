@@ -7,7 +7,7 @@ namespace Kcm.Abstractions.Classification;
 /// <param name="Status">How the batch ended.</param>
 /// <param name="Labels">Each row's predicted class.</param>
 /// <param name="Routes">Which model answered each row.</param>
-/// <param name="Confidences">Each row's judge confidence (max softmax).</param>
+/// <param name="Confidences">Each row's routing score, compared with <paramref name="Threshold"/>: the judge's confidence (max softmax) unless the version was calibrated for another score (<c>Kcm:Calibration:Score</c>).</param>
 /// <param name="Probabilities">Rows x classes, when asked for; else empty.</param>
 /// <param name="HintApplied">
 /// Whether the large model read the small model's probabilities (false when it takes no hint or the hint is turned

@@ -64,6 +64,9 @@ public sealed partial class ClusterDemoTests(ITestOutputHelper output)
     public async Task ClusterDemo_InterruptedWhileServing_StopsTheClusterItStartedAndExits130()
     {
         Assert.True(AzuriteServer.IsInstalled, "Azurite is not installed (./kcm setup).");
+        Assert.False(
+            PosixSignal.InterruptIgnoredHere,
+            "The tests run with SIGINT ignored (started in the background by a shell without job control, e.g. nohup ... &), so the demo cannot see Ctrl+C: run ./kcm test in the foreground.");
         using var demo = DemoProcess.Start([.. SmallRun, "--json", "report.json"]);
         await demo.WaitForLineAsync(line => line.Contains("3. Live traffic", StringComparison.Ordinal), TimeSpan.FromMinutes(4));
         var pids = Pids().Matches(demo.Output).Select(m => int.Parse(m.Groups[1].Value)).Distinct().ToList();

@@ -87,8 +87,11 @@ public static class ClusterBenchmark
                 .Select(s => new IPEndPoint(IPAddress.Loopback, s.GetProperty("gatewayPort").GetInt32())).ToList();
 
             targets.Add(new OrleansTarget("Orleans embedded (1 process)",
-                await OrleansClient.ConnectAsync(new OrleansClientOptions { Gateways = [new IPEndPoint(IPAddress.Loopback, gateway)] }).ConfigureAwait(false)));
-            targets.Add(new OrleansTarget("Orleans cluster (4 silos)", await OrleansClient.ConnectAsync(new OrleansClientOptions { Gateways = cpuGateways, ClusterId = orleansState.RootElement.GetProperty("clusterId").GetString()!, ServiceId = orleansState.RootElement.GetProperty("serviceId").GetString()! }).ConfigureAwait(false)));
+                await OrleansClient.ConnectAsync(new OrleansClientOptions { Gateways = [new IPEndPoint(IPAddress.Loopback, gateway)], AdminToken = token }).ConfigureAwait(false)));
+            targets.Add(new OrleansTarget("Orleans cluster (4 silos)", await OrleansClient.ConnectAsync(new OrleansClientOptions { Gateways = cpuGateways, ClusterId = orleansState.RootElement.GetProperty("clusterId").GetString()!, ServiceId = orleansState.RootElement.GetProperty("serviceId").GetString()!,
+                // Setting the threshold is an admin call: the token kcm cluster up keeps in its folder (mode 0600).
+                AdminToken = (await File.ReadAllTextAsync(Path.Combine(orleansFolder, "admin-token")).ConfigureAwait(false)).Trim(),
+            }).ConfigureAwait(false)));
 
             // Warm-up: JIT tiers, ONNX sessions, connections and placements settle before anything is timed.
             foreach (var target in targets)

@@ -137,19 +137,25 @@ public sealed class RoutingTests(ServingClusterFixture fixture)
         return version;
     }
 
-    /// <summary>Per row, the judge's max softmax and the mean of the judge's and small model's probabilities of the small model's answer.</summary>
-    private static async Task<(float[] JudgeMax, float[] Ensemble)> ReferenceScoresAsync(ServingVersion version, float[] features)
+    /// <summary>The judge's and the small model's probabilities of every row, from the version's stored weights.</summary>
+    private static async Task<(float[] Judge, float[] Small, int Rows, int Classes)> ProbabilitiesAsync(ServingVersion version, float[] features)
     {
         var store = new LocalDirectoryModelStore(TestModelStore.Root, 50);
         var codec = new SafetensorsClassifierCodec();
         var judge = codec.Decode(await store.LoadAsync(version.Judge.Series, version.Judge.Version, default));
         var small = codec.Decode(await store.LoadAsync(version.Small.Series, version.Small.Version, default));
         var rows = features.Length / judge.InputSize;
-        var classes = judge.ClassCount;
-        var judged = new float[rows * classes];
-        var smallProbabilities = new float[rows * classes];
+        var judged = new float[rows * judge.ClassCount];
+        var smallProbabilities = new float[rows * judge.ClassCount];
         judge.Probabilities(features, rows, judged);
         small.Probabilities(features, rows, smallProbabilities);
+        return (judged, smallProbabilities, rows, judge.ClassCount);
+    }
+
+    /// <summary>Per row, the judge's max softmax and the mean of the judge's and small model's probabilities of the small model's answer.</summary>
+    private static async Task<(float[] JudgeMax, float[] Ensemble)> ReferenceScoresAsync(ServingVersion version, float[] features)
+    {
+        var (judged, smallProbabilities, rows, classes) = await ProbabilitiesAsync(version, features);
         var judgeMax = new float[rows];
         var ensemble = new float[rows];
         for (var i = 0; i < rows; i++)
@@ -169,16 +175,8 @@ public sealed class RoutingTests(ServingClusterFixture fixture)
     /// </summary>
     private static async Task<(int[] Labels, SampleRoute[] Routes)> ReferenceAnswersAsync(ServingVersion version, float[] features)
     {
-        var store = new LocalDirectoryModelStore(TestModelStore.Root, 50);
-        var codec = new SafetensorsClassifierCodec();
-        var judge = codec.Decode(await store.LoadAsync(version.Judge.Series, version.Judge.Version, default));
-        var small = codec.Decode(await store.LoadAsync(version.Small.Series, version.Small.Version, default));
-        var rows = features.Length / judge.InputSize;
-        var classes = judge.ClassCount;
-        var judged = new float[rows * classes];
-        judge.Probabilities(features, rows, judged);
-        var smallProbabilities = new float[rows * classes];
-        small.Probabilities(features, rows, smallProbabilities);
+        var (judged, smallProbabilities, rows, classes) = await ProbabilitiesAsync(version, features);
+        var inputSize = features.Length / rows;
         var policy = new ThresholdPolicy { Epsilon = (float)version.Threshold };
         var labels = new int[rows];
         var routes = new SampleRoute[rows];
@@ -195,7 +193,7 @@ public sealed class RoutingTests(ServingClusterFixture fixture)
             else
             {
                 routes[i] = SampleRoute.Large;
-                large.Run(features.AsSpan(i * judge.InputSize, judge.InputSize), hint, 1, logits);
+                large.Run(features.AsSpan(i * inputSize, inputSize), hint, 1, logits);
                 labels[i] = TensorPrimitives.IndexOfMax(logits);
             }
         }

@@ -1,15 +1,14 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using Kcm.Core.Models;
-using Kcm.Core.Numerics;
 
 namespace Kcm.Core.Routing;
 
 /// <summary>
-/// C_x = w P_small(y) + (1 - w) P_judge(y) for the small model's answer y = argmax small(x): how likely the small
-/// model's answer is right according to the judge (w = 0: the judge's agreement with the small model) or to the
-/// average of the two models (w = 0.5). A judge distilled from the large model then estimates whether the large model
-/// would give the same answer, which is what routing needs to know.
+/// How likely the small model's answer y = argmax small(x) is right: according to the judge
+/// (<see cref="ServingScore.JudgeAgreement"/>, P_judge(y)) or to the average of the two models
+/// (<see cref="ServingScore.Ensemble"/>). A judge distilled from the large model then estimates whether the large model
+/// would give the same answer, which is what routing needs to know. The formula is the serving one
+/// (<see cref="ServingScores"/>), so the evaluation measures what a silo routes by.
 /// </summary>
 public sealed class AgreementScorer : IConfidenceScorer
 {
@@ -17,9 +16,9 @@ public sealed class AgreementScorer : IConfidenceScorer
 
     private readonly IClassifier _small;
     private readonly IClassifier _judge;
-    private readonly float _smallWeight;
+    private readonly ServingScore _score;
 
-    public AgreementScorer(IClassifier small, IClassifier judge, float smallWeight)
+    public AgreementScorer(IClassifier small, IClassifier judge, ServingScore score)
     {
         ArgumentNullException.ThrowIfNull(small);
         ArgumentNullException.ThrowIfNull(judge);
@@ -28,14 +27,14 @@ public sealed class AgreementScorer : IConfidenceScorer
             throw new ArgumentException($"The judge ({judge.InputSize} -> {judge.ClassCount}) must read and answer like the small model ({small.InputSize} -> {small.ClassCount}).", nameof(judge));
         }
 
-        if (!(smallWeight >= 0f && smallWeight <= 1f))
+        if (score is not (ServingScore.JudgeAgreement or ServingScore.Ensemble))
         {
-            throw new ArgumentOutOfRangeException(nameof(smallWeight), smallWeight, "The small model's weight must be in [0, 1].");
+            throw new ArgumentOutOfRangeException(nameof(score), score, "An agreement scorer scores the small model's answer: JudgeAgreement or Ensemble.");
         }
 
         _small = small;
         _judge = judge;
-        _smallWeight = smallWeight;
+        _score = score;
     }
 
     public int InputSize => _small.InputSize;
@@ -56,9 +55,7 @@ public sealed class AgreementScorer : IConfidenceScorer
                 _judge.Probabilities(slice, count, judge);
                 for (var r = 0; r < count; r++)
                 {
-                    var smallRow = small.AsSpan(r * classes, classes);
-                    var answer = TensorPrimitives.IndexOfMax(smallRow);
-                    scores[start + r] = (_smallWeight * smallRow[answer]) + ((1f - _smallWeight) * judge[(r * classes) + answer]);
+                    scores[start + r] = ServingScores.Of(_score, judge.AsSpan(r * classes, classes), small.AsSpan(r * classes, classes));
                 }
             }
         }

@@ -41,6 +41,31 @@ public sealed class ConfidenceScorerTests
         Assert.Throws<ArgumentException>(() => new CorrectnessScorer(MlpClassifier.CreateRandom(new MlpNetwork(6, 3), 1)));
     }
 
+    [Theory]
+    [InlineData(ServingScore.JudgeAgreement)]
+    [InlineData(ServingScore.Ensemble)]
+    public void AgreementScorer_OverMoreRowsThanAChunk_ScoresEachRowAsTheSiloDoes(ServingScore score)
+    {
+        var small = MlpClassifier.CreateRandom(new MlpNetwork(6, 4, 3), seed: 3);
+        var judge = MlpClassifier.CreateRandom(new MlpNetwork(6, 5, 3), seed: 4);
+        const int Rows = 600;
+        var inputs = Enumerable.Range(0, 6 * Rows).Select(i => (float)Math.Sin(i * 0.91)).ToArray();
+        var scores = new float[Rows];
+
+        new AgreementScorer(small, judge, score).Score(inputs, Rows, scores);
+
+        var smallRows = new float[Rows * 3];
+        var judgeRows = new float[Rows * 3];
+        small.Probabilities(inputs, Rows, smallRows);
+        judge.Probabilities(inputs, Rows, judgeRows);
+        for (var i = 0; i < Rows; i++)
+        {
+            Assert.Equal(ServingScores.Of(score, judgeRows.AsSpan(i * 3, 3), smallRows.AsSpan(i * 3, 3)), scores[i]);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AgreementScorer(small, judge, ServingScore.JudgeMaxSoftmax));
+    }
+
     [Fact]
     public void RandomScorer_ManySamples_IsUniformAndRepeatable()
     {

@@ -201,8 +201,17 @@ public static class ServeBenchmark
 
             foreach (var path in paths)
             {
-                var ratio = Median(kcm[path].Select(m => m.SamplesPerSecond)) / Median(largeOnly[path].Select(m => m.SamplesPerSecond));
+                var largeRate = Median(largeOnly[path].Select(m => m.SamplesPerSecond));
+                var ratio = Median(kcm[path].Select(m => m.SamplesPerSecond)) / largeRate;
                 Verdict($"KCM / large-only throughput ({path.Name})", ratio, $">= {TargetKcmOverLarge}", ratio >= TargetKcmOverLarge, "F2");
+
+                // What caps that ratio, so a miss says whether the router or the serving cost is short. The large pool
+                // answers the share of KCM's rows that it answers of large-only's, so with the same pool KCM serves at
+                // most 1 / share times as many; and every core busy at KCM's CPU cost per sample serves cores / cost.
+                var share = kcm[path][^1].LargeShare;
+                var coresRate = Environment.ProcessorCount * 1e6 / Median(kcm[path].Select(m => m.CpuMicrosecondsPerSample));
+                Console.WriteLine(Invariant($"{$"  ceiling: 1 / large share ({share:P1})",-52} {1 / share,10:F2}"));
+                Console.WriteLine(Invariant($"{$"  ceiling: {Environment.ProcessorCount} cores at KCM's CPU cost per sample",-52} {coresRate / largeRate,10:F2}"));
                 var pointsBelow = 100 * (largeOnly[path][^1].Accuracy - kcm[path][^1].Accuracy);
                 Verdict($"KCM accuracy points below large-only ({path.Name})", pointsBelow, $"<= {TargetAccuracyPointsBelowLarge}", pointsBelow <= TargetAccuracyPointsBelowLarge, "F2");
             }
